@@ -1,0 +1,42 @@
+# Quiver's build and test entry points. `make test` installs what the tests
+# need and runs every test; it is what CI runs (.ci/run).
+GO        ?= go
+GOFLAGS   ?=
+TESTFLAGS ?= -count=1 -timeout 20m
+
+.PHONY: all build test test-deps vet bench fuzz demodata clean
+
+all: build
+
+build:
+	$(GO) build -o bin/quiver .
+
+# test-deps installs what the tests need beyond the Go toolchain. Go modules
+# (including the ADBC Go driver used by integration_test/) come from the
+# module proxy.
+test-deps:
+	$(GO) mod download
+
+vet:
+	$(GO) vet ./...
+
+test: test-deps vet
+	$(GO) test $(TESTFLAGS) ./...
+
+# Benchmarks (speed targets live here, never in timed unit tests).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
+
+# Short fuzzing pass over every fuzz target.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
+	  done; \
+	done
+
+demodata:
+	$(GO) run ./internal/tools/demodata
+
+clean:
+	rm -rf bin
