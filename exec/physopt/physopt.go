@@ -59,10 +59,13 @@ type Rule interface {
 // insert your own rules before the last one).
 func DefaultRules() []Rule {
 	return []Rule{
-		// TopN first: it only looks at Limit/Sort shapes the logical
-		// optimizer produced, and later rules should see the final sort.
-		TopN{},
-		// Parallelism after every rule that could replace a scan, so the
+		// TopN is not here yet: operator.NewSort has no fetch bound, so a
+		// SortExec.Fetch would only cap its output (physical.newSort) while
+		// still holding every row, and EXPLAIN would claim a TopN that does
+		// not happen. Insert TopN{} first in this list once the sort
+		// operator keeps only the top rows.
+		//
+		// ScanParallelism after every rule that could replace a scan, so the
 		// value it sets reflects the final partitions.
 		ScanParallelism{},
 		// SanityCheck last: it validates what every other rule produced and
