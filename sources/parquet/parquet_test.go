@@ -358,9 +358,9 @@ func TestUnsupportedFilters(t *testing.T) {
 		cmp(expr.OpEq, col(0), col(6)), // column vs column
 		&expr.Not{Input: cmp(expr.OpEq, col(0), i64(1))},
 		&expr.In{Input: col(0), List: []expr.Expr{i64(1)}, Negated: true},
-		cmp(expr.OpNotEq, col(4), lit(arrow.PrimitiveTypes.Float64, 1.0)),                                  // NaN-unsafe
-		cmp(expr.OpEq, col(2), i64(8000)),                                                                   // type mismatch
-		cmp(expr.OpOr, cmp(expr.OpLt, col(0), i64(10)), cmp(expr.OpEq, col(0), col(6))),                     // half unusable OR
+		cmp(expr.OpNotEq, col(4), lit(arrow.PrimitiveTypes.Float64, 1.0)),                                     // NaN-unsafe
+		cmp(expr.OpEq, col(2), i64(8000)),                                                                     // type mismatch
+		cmp(expr.OpOr, cmp(expr.OpLt, col(0), i64(10)), cmp(expr.OpEq, col(0), col(6))),                       // half unusable OR
 		cmp(expr.OpEq, &expr.Call{Name: "abs", Args: []expr.Expr{col(0)}, DataType: col(0).DataType}, i64(1)), // function of column
 	}
 	vs, err := tbl.SupportsFilters(filters)
