@@ -1,0 +1,215 @@
+package planbuilder
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+)
+
+// aggCollector gathers the distinct aggregate calls of one SELECT, in
+// first-use order. Equal calls (same function, argument and DISTINCT) share
+// one output column.
+type aggCollector struct {
+	calls []expr.AggregateCall
+	refs  []*aggRef
+	keys  map[string]int
+}
+
+func (a *aggCollector) add(call expr.AggregateCall) *aggRef {
+	key := string(call.Func) + "|" + fmt.Sprint(call.Distinct) + "|"
+	if call.Arg != nil {
+		key += exprKey(call.Arg)
+	}
+	if a.keys == nil {
+		a.keys = map[string]int{}
+	}
+	if i, ok := a.keys[key]; ok {
+		return a.refs[i]
+	}
+	r := &aggRef{idx: len(a.calls), call: call}
+	a.keys[key] = r.idx
+	a.calls = append(a.calls, call)
+	a.refs = append(a.refs, r)
+	return r
+}
+
+// aggRef stands for an aggregate's result while a SELECT is being bound; it
+// never leaves the builder (groupRewriter replaces it with a Column of the
+// Aggregate's output).
+type aggRef struct {
+	idx  int
+	call expr.AggregateCall
+}
+
+func (r *aggRef) Type() arrow.DataType                 { return r.call.DataType }
+func (r *aggRef) String() string                       { return r.call.String() }
+func (r *aggRef) Children() []expr.Expr                { return nil }
+func (r *aggRef) WithChildren(ch []expr.Expr) expr.Expr { return r }
+
+// exprKey is a structural identity of a bound expression: equal keys mean
+// the same computation over the same input columns. It does not depend on
+// display names.
+func exprKey(e expr.Expr) string {
+	var sb strings.Builder
+	writeKey(&sb, e)
+	return sb.String()
+}
+
+func writeKey(sb *strings.Builder, e expr.Expr) {
+	switch n := e.(type) {
+	case *expr.Column:
+		fmt.Fprintf(sb, "#%d", n.Index)
+		return
+	case *aggRef:
+		fmt.Fprintf(sb, "agg#%d", n.idx)
+		return
+	case *expr.Literal:
+		fmt.Fprintf(sb, "lit(%s:%v)", n.DataType, n.Value)
+		return
+	case *expr.Binary:
+		fmt.Fprintf(sb, "bin%d", n.Op)
+	case *expr.Cast:
+		fmt.Fprintf(sb, "cast:%s", n.To)
+	case *expr.IsNull:
+		fmt.Fprintf(sb, "isnull:%v", n.Negated)
+	case *expr.In:
+		fmt.Fprintf(sb, "in:%v", n.Negated)
+	case *expr.Like:
+		fmt.Fprintf(sb, "like:%v:%d", n.Negated, n.Escape)
+	case *expr.Call:
+		fmt.Fprintf(sb, "call:%s", n.Name)
+	case *expr.Case:
+		fmt.Fprintf(sb, "case:%d:%v", len(n.Whens), n.Else != nil)
+	case *expr.Not:
+		sb.WriteString("not")
+	case *expr.Negate:
+		sb.WriteString("neg")
+	default:
+		fmt.Fprintf(sb, "%T:%s", e, e.String())
+	}
+	fmt.Fprintf(sb, ":%s(", e.Type())
+	for i, c := range e.Children() {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		writeKey(sb, c)
+	}
+	sb.WriteByte(')')
+}
+
+// containsAgg reports whether a bound expression uses an aggregate.
+func containsAgg(e expr.Expr) bool {
+	found := false
+	expr.Walk(e, func(n expr.Expr) bool {
+		if _, ok := n.(*aggRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// groupRewriter rebinds expressions over a SELECT's input (with aggRefs)
+// to the Aggregate's output: group-by expressions become their group
+// column, aggregates their aggregate column. A column of the input left
+// over is not grouped: the ONLY_FULL_GROUP_BY error.
+type groupRewriter struct {
+	groupKeys  map[string]int
+	groupBy    []expr.Expr
+	groupNames []string
+	sc         *scope // the input scope, for error messages
+}
+
+var errNotGrouped = errors.New("not grouped")
+
+// rewrite returns e over the Aggregate's output; for an ungrouped column it
+// returns errNotGrouped and that column.
+func (g *groupRewriter) rewrite(e expr.Expr) (expr.Expr, *expr.Column, error) {
+	if i, ok := g.groupKeys[exprKey(e)]; ok {
+		return &expr.Column{Index: i, Name: g.groupNames[i], DataType: g.groupBy[i].Type()}, nil, nil
+	}
+	switch n := e.(type) {
+	case *aggRef:
+		return &expr.Column{Index: len(g.groupBy) + n.idx, Name: n.call.String(), DataType: n.call.DataType}, nil, nil
+	case *expr.Column:
+		return nil, n, errNotGrouped
+	}
+	ch := e.Children()
+	if len(ch) == 0 {
+		return e, nil, nil
+	}
+	out := make([]expr.Expr, len(ch))
+	changed := false
+	for i, c := range ch {
+		r, col, err := g.rewrite(c)
+		if err != nil {
+			return nil, col, err
+		}
+		out[i] = r
+		changed = changed || r != c
+	}
+	if !changed {
+		return e, nil, nil
+	}
+	return e.WithChildren(out), nil, nil
+}
+
+// qualifiedName renders an input column as MySQL does in its
+// ONLY_FULL_GROUP_BY message ('schema.table.column').
+func (g *groupRewriter) qualifiedName(c *expr.Column) string {
+	if c.Index < 0 || c.Index >= len(g.sc.cols) {
+		return c.Name
+	}
+	sc := g.sc.cols[c.Index]
+	parts := []string{}
+	if sc.schema != "" {
+		parts = append(parts, sc.schema)
+	}
+	if sc.table != "" {
+		parts = append(parts, sc.table)
+	}
+	return strings.Join(append(parts, sc.name), ".")
+}
+
+// notGroupedError is MySQL's ONLY_FULL_GROUP_BY error for expression #pos
+// (1-based) of a clause ("SELECT list", "ORDER BY clause").
+func (g *groupRewriter) notGroupedError(clause string, pos int, c *expr.Column, grouped bool) error {
+	if !grouped {
+		return errs.Invalidf("In aggregated query without GROUP BY, expression #%d of %s contains nonaggregated column '%s'; this is incompatible with sql_mode=only_full_group_by", pos, clause, g.qualifiedName(c))
+	}
+	return errs.Invalidf("Expression #%d of %s is not in GROUP BY clause and contains nonaggregated column '%s' which is not functionally dependent on columns in GROUP BY clause; this is incompatible with sql_mode=only_full_group_by", pos, clause, g.qualifiedName(c))
+}
+
+// hasAggregate reports whether an AST subtree calls an aggregate function
+// (outside subqueries, which have their own aggregation).
+func hasAggregate(n ast.Node) bool {
+	if n == nil {
+		return false
+	}
+	v := &aggFinder{}
+	n.Accept(v)
+	return v.found
+}
+
+type aggFinder struct{ found bool }
+
+func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n.(type) {
+	case *ast.AggregateFuncExpr:
+		v.found = true
+		return n, true
+	case *ast.SubqueryExpr, *ast.WindowFuncExpr:
+		return n, true
+	}
+	return n, v.found
+}
+
+func (v *aggFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+func errorsIsNotFound(err error) bool { return errors.Is(err, errs.ErrNotFound) }
