@@ -152,6 +152,10 @@ type Call struct {
 	Name     string
 	Args     []Expr
 	DataType arrow.DataType
+	// Func is the resolved function (set by NewCall/NewCallIn). When nil the
+	// evaluator looks Name up in the default registry, so hand-built or
+	// deserialized calls of built-ins still work.
+	Func *ScalarFunc
 }
 
 var (

@@ -38,7 +38,7 @@ func (l *Like) Children() []Expr               { return []Expr{l.Input, l.Patter
 func (c *Call) Type() arrow.DataType           { return c.DataType }
 func (c *Call) Children() []Expr               { return c.Args }
 func (c *Call) WithChildren(ch []Expr) Expr {
-	return &Call{Name: c.Name, Args: ch, DataType: c.DataType}
+	return &Call{Name: c.Name, Args: ch, DataType: c.DataType, Func: c.Func}
 }
 
 func (b *Binary) WithChildren(ch []Expr) Expr {

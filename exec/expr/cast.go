@@ -1,0 +1,859 @@
+package expr
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// canCast reports whether CAST(from AS to) is supported.
+func canCast(from, to arrow.DataType) bool {
+	fc, tc := classOf(from), classOf(to)
+	if fc == clsOther || tc == clsOther || tc == clsNull {
+		return fc == tc && arrow.TypeEqual(from, to)
+	}
+	if fc == clsNull || fc == tc {
+		return true
+	}
+	switch tc {
+	case clsBool, clsInt, clsUint, clsFloat, clsDecimal:
+		return isNumericClass(fc) || fc == clsString || fc == clsBinary || fc == clsDate || fc == clsTimestamp
+	case clsString:
+		return true
+	case clsBinary:
+		return fc == clsString
+	case clsDate, clsTimestamp:
+		return fc == clsString || fc == clsDate || fc == clsTimestamp || fc == clsBinary
+	case clsTime:
+		return fc == clsString || fc == clsTimestamp || fc == clsBinary
+	}
+	return false
+}
+
+// castDatum converts a datum to type `to` with MySQL rules: numbers round
+// half away from zero when losing scale, strings convert to numbers with
+// the lenient prefix rule ('12abc' → 12, 'abc' → 0), strings that are not
+// valid dates/times convert to NULL, out-of-range integer results are
+// errOutOfRange. The result has a.Len() values; the caller releases it.
+func castDatum(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	from := a.DataType()
+	if arrow.TypeEqual(from, to) {
+		a.Retain()
+		return a, nil
+	}
+	n := a.Len()
+	if from.ID() == arrow.NULL {
+		return nullArray(mem, to, n), nil
+	}
+	if !canCast(from, to) {
+		return nil, invalidf("cannot convert %s to %s", TypeName(from), TypeName(to))
+	}
+	switch to.ID() {
+	case arrow.INT8:
+		return castToInt[int8](mem, a, to, math.MinInt8, math.MaxInt8)
+	case arrow.INT16:
+		return castToInt[int16](mem, a, to, math.MinInt16, math.MaxInt16)
+	case arrow.INT32:
+		return castToInt[int32](mem, a, to, math.MinInt32, math.MaxInt32)
+	case arrow.INT64:
+		return castToInt[int64](mem, a, to, math.MinInt64, math.MaxInt64)
+	case arrow.UINT8:
+		return castToUint[uint8](mem, a, to, math.MaxUint8)
+	case arrow.UINT16:
+		return castToUint[uint16](mem, a, to, math.MaxUint16)
+	case arrow.UINT32:
+		return castToUint[uint32](mem, a, to, math.MaxUint32)
+	case arrow.UINT64:
+		return castToUint[uint64](mem, a, to, math.MaxUint64)
+	case arrow.FLOAT64:
+		return castToFloat[float64](mem, a, to)
+	case arrow.FLOAT32:
+		return castToFloat[float32](mem, a, to)
+	case arrow.DECIMAL128:
+		return castToDecimal(mem, a, to.(*arrow.Decimal128Type))
+	case arrow.BOOL:
+		return castToBool(mem, a)
+	case arrow.STRING, arrow.LARGE_STRING:
+		return castToString(mem, a, to)
+	case arrow.BINARY, arrow.LARGE_BINARY:
+		return castToBinary(mem, a, to)
+	case arrow.DATE32, arrow.TIMESTAMP, arrow.TIME64:
+		return castToTemporal(mem, a, to)
+	}
+	return nil, notImplementedf("conversion from %s to %s", TypeName(from), TypeName(to))
+}
+
+// copyValidity returns a copy of a's validity bitmap (nil when no nulls).
+func copyValidity(mem memory.Allocator, a arrow.Array) *memory.Buffer {
+	if a.NullN() == 0 {
+		return nil
+	}
+	n := a.Len()
+	out := newBitmap(mem, n)
+	d := a.Data()
+	bitutil.CopyBitmap(d.Buffers()[0].Bytes(), d.Offset(), n, out.Bytes(), 0)
+	return out
+}
+
+// int64Reader returns a per-row reader converting a to int64 (rounding
+// half away from zero). ok=false means out of the int64 range.
+func int64Reader(a arrow.Array) func(i int) (int64, bool) {
+	switch a.DataType().ID() {
+	case arrow.INT8:
+		v := fixedVals[int8](a)
+		return func(i int) (int64, bool) { return int64(v[i]), true }
+	case arrow.INT16:
+		v := fixedVals[int16](a)
+		return func(i int) (int64, bool) { return int64(v[i]), true }
+	case arrow.INT32:
+		v := fixedVals[int32](a)
+		return func(i int) (int64, bool) { return int64(v[i]), true }
+	case arrow.INT64:
+		v := fixedVals[int64](a)
+		return func(i int) (int64, bool) { return v[i], true }
+	case arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		r := uint64Reader(a)
+		return func(i int) (int64, bool) {
+			u, ok := r(i)
+			return int64(u), ok && u <= math.MaxInt64
+		}
+	case arrow.BOOL:
+		b := a.(*array.Boolean)
+		return func(i int) (int64, bool) {
+			if b.Value(i) {
+				return 1, true
+			}
+			return 0, true
+		}
+	case arrow.DECIMAL128:
+		v := fixedVals[decimal128.Num](a)
+		_, s := decimalOf(a.DataType())
+		return func(i int) (int64, bool) {
+			x := v[i].ReduceScaleBy(s, true)
+			bi := x.BigInt()
+			return bi.Int64(), bi.IsInt64()
+		}
+	case arrow.DATE32:
+		v := fixedVals[arrow.Date32](a)
+		return func(i int) (int64, bool) {
+			t := v[i].ToTime()
+			return int64(t.Year())*10000 + int64(t.Month())*100 + int64(t.Day()), true
+		}
+	case arrow.TIMESTAMP:
+		v := fixedVals[arrow.Timestamp](a)
+		unit := timestampUnit(a.DataType())
+		return func(i int) (int64, bool) {
+			t := v[i].ToTime(unit).UTC()
+			d := int64(t.Year())*10000 + int64(t.Month())*100 + int64(t.Day())
+			return d*1000000 + int64(t.Hour())*10000 + int64(t.Minute())*100 + int64(t.Second()), true
+		}
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		s := stringReader(a)
+		return func(i int) (int64, bool) { return parseIntPrefix(s(i)) }
+	}
+	f := float64Reader(a)
+	return func(i int) (int64, bool) {
+		x := math.Round(f(i))
+		if x >= 9.223372036854775807e18 || x < -9.223372036854775808e18 || math.IsNaN(x) {
+			return 0, false
+		}
+		return int64(x), true
+	}
+}
+
+// uint64Reader is int64Reader for unsigned targets (negative → out of range).
+func uint64Reader(a arrow.Array) func(i int) (uint64, bool) {
+	switch a.DataType().ID() {
+	case arrow.UINT8:
+		v := fixedVals[uint8](a)
+		return func(i int) (uint64, bool) { return uint64(v[i]), true }
+	case arrow.UINT16:
+		v := fixedVals[uint16](a)
+		return func(i int) (uint64, bool) { return uint64(v[i]), true }
+	case arrow.UINT32:
+		v := fixedVals[uint32](a)
+		return func(i int) (uint64, bool) { return uint64(v[i]), true }
+	case arrow.UINT64:
+		v := fixedVals[uint64](a)
+		return func(i int) (uint64, bool) { return v[i], true }
+	case arrow.FLOAT32, arrow.FLOAT64:
+		f := float64Reader(a)
+		return func(i int) (uint64, bool) {
+			x := math.Round(f(i))
+			if x < 0 || x >= 1.8446744073709551615e19 || math.IsNaN(x) {
+				return 0, false
+			}
+			return uint64(x), true
+		}
+	case arrow.DECIMAL128:
+		v := fixedVals[decimal128.Num](a)
+		_, s := decimalOf(a.DataType())
+		return func(i int) (uint64, bool) {
+			bi := v[i].ReduceScaleBy(s, true).BigInt()
+			return bi.Uint64(), bi.IsUint64()
+		}
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		s := stringReader(a)
+		return func(i int) (uint64, bool) {
+			str := strings.TrimSpace(s(i))
+			if strings.HasPrefix(str, "-") {
+				x, ok := parseIntPrefix(str)
+				return uint64(x), ok && x == 0
+			}
+			return parseUintPrefix(str)
+		}
+	}
+	r := int64Reader(a)
+	return func(i int) (uint64, bool) {
+		x, ok := r(i)
+		return uint64(x), ok && x >= 0
+	}
+}
+
+// float64Reader returns a per-row reader converting a to float64.
+func float64Reader(a arrow.Array) func(i int) float64 {
+	switch a.DataType().ID() {
+	case arrow.FLOAT32:
+		v := fixedVals[float32](a)
+		return func(i int) float64 { return float64(v[i]) }
+	case arrow.FLOAT64:
+		v := fixedVals[float64](a)
+		return func(i int) float64 { return v[i] }
+	case arrow.DECIMAL128:
+		v := fixedVals[decimal128.Num](a)
+		_, s := decimalOf(a.DataType())
+		return func(i int) float64 { return v[i].ToFloat64(s) }
+	case arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		r := uint64Reader(a)
+		return func(i int) float64 { u, _ := r(i); return float64(u) }
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		s := stringReader(a)
+		return func(i int) float64 { return parseFloatPrefix(s(i)) }
+	}
+	r := int64Reader(a)
+	return func(i int) float64 { x, _ := r(i); return float64(x) }
+}
+
+// stringReader returns a per-row reader of a string or binary array as text.
+func stringReader(a arrow.Array) func(i int) string {
+	switch x := a.(type) {
+	case *array.String:
+		return x.Value
+	case *array.LargeString:
+		return x.Value
+	case *array.Binary:
+		return x.ValueString
+	case *array.LargeBinary:
+		return func(i int) string { return string(x.Value(i)) }
+	}
+	return func(int) string { return "" }
+}
+
+func castToInt[T int8 | int16 | int32 | int64](mem memory.Allocator, a arrow.Array, to arrow.DataType, lo, hi int64) (arrow.Array, error) {
+	n := a.Len()
+	validity := copyValidity(mem, a)
+	var vb []byte
+	if validity != nil {
+		vb = validity.Bytes()
+	}
+	buf, out := newFixed[T](mem, n)
+	fail := func() (arrow.Array, error) {
+		buf.Release()
+		if validity != nil {
+			validity.Release()
+		}
+		return nil, errOutOfRange
+	}
+	// Fast path: widening between signed integers.
+	switch a.DataType().ID() {
+	case arrow.INT8:
+		widen(fixedVals[int8](a), out)
+		return makeArray(to, n, validity, buf), nil
+	case arrow.INT16:
+		if lo <= math.MinInt16 {
+			widen(fixedVals[int16](a), out)
+			return makeArray(to, n, validity, buf), nil
+		}
+	case arrow.INT32:
+		if lo <= math.MinInt32 {
+			widen(fixedVals[int32](a), out)
+			return makeArray(to, n, validity, buf), nil
+		}
+	}
+	r := int64Reader(a)
+	for i := 0; i < n; i++ {
+		if !validBit(vb, i) {
+			out[i] = 0
+			continue
+		}
+		x, ok := r(i)
+		if !ok || x < lo || x > hi {
+			return fail()
+		}
+		out[i] = T(x)
+	}
+	return makeArray(to, n, validity, buf), nil
+}
+
+func widen[F int8 | int16 | int32 | int64 | uint8 | uint16 | uint32, T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](in []F, out []T) {
+	for i, v := range in {
+		out[i] = T(v)
+	}
+}
+
+func castToUint[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, a arrow.Array, to arrow.DataType, hi uint64) (arrow.Array, error) {
+	n := a.Len()
+	validity := copyValidity(mem, a)
+	var vb []byte
+	if validity != nil {
+		vb = validity.Bytes()
+	}
+	buf, out := newFixed[T](mem, n)
+	r := uint64Reader(a)
+	for i := 0; i < n; i++ {
+		if !validBit(vb, i) {
+			out[i] = 0
+			continue
+		}
+		x, ok := r(i)
+		if !ok || x > hi {
+			buf.Release()
+			if validity != nil {
+				validity.Release()
+			}
+			return nil, errOutOfRange
+		}
+		out[i] = T(x)
+	}
+	return makeArray(to, n, validity, buf), nil
+}
+
+func castToFloat[T float32 | float64](mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	n := a.Len()
+	validity := copyValidity(mem, a)
+	buf, out := newFixed[T](mem, n)
+	switch a.DataType().ID() {
+	case arrow.INT64:
+		for i, v := range fixedVals[int64](a) {
+			out[i] = T(v)
+		}
+	case arrow.INT32:
+		for i, v := range fixedVals[int32](a) {
+			out[i] = T(v)
+		}
+	case arrow.FLOAT32:
+		for i, v := range fixedVals[float32](a) {
+			out[i] = T(v)
+		}
+	case arrow.FLOAT64:
+		for i, v := range fixedVals[float64](a) {
+			out[i] = T(v)
+		}
+	default:
+		var vb []byte
+		if validity != nil {
+			vb = validity.Bytes()
+		}
+		r := float64Reader(a)
+		for i := 0; i < n; i++ {
+			if validBit(vb, i) {
+				out[i] = T(r(i))
+			} else {
+				out[i] = 0
+			}
+		}
+	}
+	return makeArray(to, n, validity, buf), nil
+}
+
+func castToDecimal(mem memory.Allocator, a arrow.Array, to *arrow.Decimal128Type) (arrow.Array, error) {
+	n := a.Len()
+	validity := copyValidity(mem, a)
+	var vb []byte
+	if validity != nil {
+		vb = validity.Bytes()
+	}
+	buf, out := newFixed[decimal128.Num](mem, n)
+	fail := func() (arrow.Array, error) {
+		buf.Release()
+		if validity != nil {
+			validity.Release()
+		}
+		return nil, errOutOfRange
+	}
+	var get func(i int) (decimal256.Num, bool)
+	switch c := classOf(a.DataType()); c {
+	case clsDecimal:
+		v := fixedVals[decimal128.Num](a)
+		_, s := decimalOf(a.DataType())
+		get = func(i int) (decimal256.Num, bool) { return rescale256(to256(v[i]), s, to.Scale), true }
+	case clsInt, clsBool, clsDate, clsTimestamp:
+		r := int64Reader(a)
+		get = func(i int) (decimal256.Num, bool) {
+			x, ok := r(i)
+			return decimal256.FromI64(x).Mul(pow10_256[to.Scale]), ok
+		}
+	case clsUint:
+		r := uint64Reader(a)
+		get = func(i int) (decimal256.Num, bool) {
+			x, ok := r(i)
+			return decimal256.FromU64(x).Mul(pow10_256[to.Scale]), ok
+		}
+	case clsString, clsBinary:
+		s := stringReader(a)
+		get = func(i int) (decimal256.Num, bool) {
+			txt := numericPrefix(s(i))
+			if strings.ContainsAny(txt, "eE") {
+				d, err := decimal256.FromFloat64(parseFloatPrefix(txt), 76, to.Scale)
+				return d, err == nil
+			}
+			return parseDecimalText(txt, to.Scale)
+		}
+	default: // float
+		r := float64Reader(a)
+		get = func(i int) (decimal256.Num, bool) {
+			f := r(i)
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return decimal256.Num{}, false
+			}
+			d, err := decimal256.FromFloat64(f, 76, to.Scale)
+			return d, err == nil
+		}
+	}
+	for i := 0; i < n; i++ {
+		if !validBit(vb, i) {
+			out[i] = decimal128.Num{}
+			continue
+		}
+		d, ok := get(i)
+		if !ok {
+			return fail()
+		}
+		x, ok := from256(d, to.Precision)
+		if !ok {
+			return fail()
+		}
+		out[i] = x
+	}
+	return makeArray(to, n, validity, buf), nil
+}
+
+// rescale256 changes the scale of v, rounding half away from zero.
+func rescale256(v decimal256.Num, from, to int32) decimal256.Num {
+	switch {
+	case to > from:
+		return v.Mul(pow10_256[to-from])
+	case to < from:
+		return divRoundHalfUp256(v, pow10_256[from-to])
+	}
+	return v
+}
+
+// parseDecimalText parses [+-]digits[.digits] at the given scale, rounding.
+func parseDecimalText(txt string, scale int32) (decimal256.Num, bool) {
+	neg := false
+	if txt != "" && (txt[0] == '-' || txt[0] == '+') {
+		neg = txt[0] == '-'
+		txt = txt[1:]
+	}
+	intPart, frac, _ := strings.Cut(txt, ".")
+	digits := intPart + frac
+	if len(strings.TrimLeft(digits, "0")) > 76 {
+		return decimal256.Num{}, false
+	}
+	v := decimal256.Num{}
+	ten := decimal256.FromI64(10)
+	for _, c := range digits {
+		v = v.Mul(ten).Add(decimal256.FromI64(int64(c - '0')))
+	}
+	v = rescale256(v, int32(len(frac)), scale)
+	if neg {
+		v = v.Negate()
+	}
+	return v, true
+}
+
+func castToBool(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
+	n := a.Len()
+	validity := copyValidity(mem, a)
+	vals := newBitmap(mem, n)
+	out := vals.Bytes()
+	switch classOf(a.DataType()) {
+	case clsFloat, clsString, clsBinary:
+		r := float64Reader(a)
+		for i := 0; i < n; i++ {
+			if validAt(a, i) && r(i) != 0 {
+				out[i>>3] |= 1 << (i & 7)
+			}
+		}
+	case clsDecimal:
+		v := fixedVals[decimal128.Num](a)
+		for i := 0; i < n; i++ {
+			if validAt(a, i) && v[i].Sign() != 0 {
+				out[i>>3] |= 1 << (i & 7)
+			}
+		}
+	case clsUint:
+		r := uint64Reader(a)
+		for i := 0; i < n; i++ {
+			if validAt(a, i) {
+				if x, _ := r(i); x != 0 {
+					out[i>>3] |= 1 << (i & 7)
+				}
+			}
+		}
+	default:
+		r := int64Reader(a)
+		for i := 0; i < n; i++ {
+			if validAt(a, i) {
+				if x, _ := r(i); x != 0 {
+					out[i>>3] |= 1 << (i & 7)
+				}
+			}
+		}
+	}
+	return makeBoolArray(n, validity, vals), nil
+}
+
+// formatValue returns a per-row formatter of a as MySQL text.
+func formatReader(a arrow.Array) func(i int) string {
+	switch a.DataType().ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		return stringReader(a)
+	case arrow.BOOL:
+		b := a.(*array.Boolean)
+		return func(i int) string {
+			if b.Value(i) {
+				return "1"
+			}
+			return "0"
+		}
+	case arrow.FLOAT32, arrow.FLOAT64:
+		r := float64Reader(a)
+		return func(i int) string { return formatFloat(r(i)) }
+	case arrow.DECIMAL128:
+		v := fixedVals[decimal128.Num](a)
+		_, s := decimalOf(a.DataType())
+		return func(i int) string { return v[i].ToString(s) }
+	case arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		r := uint64Reader(a)
+		return func(i int) string { x, _ := r(i); return strconv.FormatUint(x, 10) }
+	case arrow.DATE32:
+		v := fixedVals[arrow.Date32](a)
+		return func(i int) string { return formatDate(v[i]) }
+	case arrow.TIMESTAMP:
+		v := fixedVals[int64](a)
+		u := timestampUnit(a.DataType())
+		return func(i int) string { return formatTimestamp(v[i], u) }
+	case arrow.TIME64:
+		v := fixedVals[int64](a)
+		u := timeUnit(a.DataType())
+		return func(i int) string { return formatTime(v[i], u) }
+	}
+	r := int64Reader(a)
+	return func(i int) string { x, _ := r(i); return strconv.FormatInt(x, 10) }
+}
+
+func castToString(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	n := a.Len()
+	f := formatReader(a)
+	if to.ID() == arrow.LARGE_STRING {
+		b := array.NewLargeStringBuilder(mem)
+		defer b.Release()
+		b.Reserve(n)
+		for i := 0; i < n; i++ {
+			if validAt(a, i) {
+				b.Append(f(i))
+			} else {
+				b.AppendNull()
+			}
+		}
+		return b.NewArray(), nil
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	for i := 0; i < n; i++ {
+		if validAt(a, i) {
+			b.Append(f(i))
+		} else {
+			b.AppendNull()
+		}
+	}
+	return b.NewArray(), nil
+}
+
+func castToBinary(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	n := a.Len()
+	s := stringReader(a)
+	b := array.NewBinaryBuilder(mem, to.(arrow.BinaryDataType))
+	defer b.Release()
+	b.Reserve(n)
+	for i := 0; i < n; i++ {
+		if validAt(a, i) {
+			b.AppendString(s(i))
+		} else {
+			b.AppendNull()
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// castToTemporal converts strings (parsed; invalid → NULL, like MySQL's
+// warning + NULL), dates and timestamps to DATE, DATETIME or TIME.
+func castToTemporal(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	n := a.Len()
+	validity := ensureValidity(mem, copyValidity(mem, a), n)
+	vb := validity.Bytes()
+	var get func(i int) (time.Time, bool)
+	switch a.DataType().ID() {
+	case arrow.DATE32:
+		v := fixedVals[arrow.Date32](a)
+		get = func(i int) (time.Time, bool) { return v[i].ToTime(), true }
+	case arrow.TIMESTAMP:
+		v := fixedVals[arrow.Timestamp](a)
+		u := timestampUnit(a.DataType())
+		get = func(i int) (time.Time, bool) { return v[i].ToTime(u).UTC(), true }
+	default:
+		s := stringReader(a)
+		if to.ID() == arrow.TIME64 {
+			buf, out := newFixed[int64](mem, n)
+			for i := 0; i < n; i++ {
+				out[i] = 0
+				if !validBit(vb, i) {
+					continue
+				}
+				us, ok := parseTimeOfDay(s(i))
+				if !ok {
+					bitutil.ClearBit(vb, i)
+					continue
+				}
+				out[i] = us
+			}
+			return makeArray(to, n, validity, buf), nil
+		}
+		get = func(i int) (time.Time, bool) { return parseDateTime(s(i)) }
+	}
+	switch to.ID() {
+	case arrow.DATE32:
+		buf, out := newFixed[arrow.Date32](mem, n)
+		for i := 0; i < n; i++ {
+			out[i] = 0
+			if !validBit(vb, i) {
+				continue
+			}
+			t, ok := get(i)
+			if !ok {
+				bitutil.ClearBit(vb, i)
+				continue
+			}
+			out[i] = arrow.Date32FromTime(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC))
+		}
+		return makeArray(to, n, validity, buf), nil
+	case arrow.TIMESTAMP:
+		unit := timestampUnit(to)
+		buf, out := newFixed[arrow.Timestamp](mem, n)
+		for i := 0; i < n; i++ {
+			out[i] = 0
+			if !validBit(vb, i) {
+				continue
+			}
+			t, ok := get(i)
+			if !ok {
+				bitutil.ClearBit(vb, i)
+				continue
+			}
+			ts, err := arrow.TimestampFromTime(t, unit)
+			if err != nil {
+				bitutil.ClearBit(vb, i)
+				continue
+			}
+			out[i] = ts
+		}
+		return makeArray(to, n, validity, buf), nil
+	case arrow.TIME64:
+		unit := timeUnit(to)
+		buf, out := newFixed[int64](mem, n)
+		for i := 0; i < n; i++ {
+			out[i] = 0
+			if !validBit(vb, i) {
+				continue
+			}
+			t, ok := get(i)
+			if !ok {
+				bitutil.ClearBit(vb, i)
+				continue
+			}
+			d := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
+				time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
+			out[i] = int64(d) / int64(unit.Multiplier())
+		}
+		return makeArray(to, n, validity, buf), nil
+	}
+	validity.Release()
+	return nil, notImplementedf("conversion to %s", TypeName(to))
+}
+
+var dateTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04",
+	"2006-01-02",
+	"20060102150405",
+	"20060102",
+}
+
+// parseDateTime parses MySQL date/datetime text ('2024-01-02',
+// '2024-01-02 10:11:12.5', '20240102'). Time zone suffixes are not accepted:
+// DATETIME has none.
+func parseDateTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, l := range dateTimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseTimeOfDay parses [-]HH:MM[:SS[.ffffff]] into microseconds.
+func parseTimeOfDay(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, false
+	}
+	h, err1 := strconv.ParseInt(parts[0], 10, 64)
+	m, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil || m > 59 || h < 0 || m < 0 || h > 838 {
+		return 0, false
+	}
+	var us int64
+	if len(parts) == 3 {
+		sec, frac, _ := strings.Cut(parts[2], ".")
+		sv, err := strconv.ParseInt(sec, 10, 64)
+		if err != nil || sv > 59 || sv < 0 {
+			return 0, false
+		}
+		us = sv * 1_000_000
+		if frac != "" {
+			if len(frac) > 6 {
+				frac = frac[:6]
+			}
+			fv, err := strconv.ParseInt(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			us += fv
+		}
+	}
+	us += (h*3600 + m*60) * 1_000_000
+	if neg {
+		us = -us
+	}
+	return us, true
+}
+
+// numericPrefix returns the longest prefix of s (after leading spaces) that
+// is a number: [+-]digits[.digits][e[+-]digits]. MySQL converts the rest
+// away with a warning.
+func numericPrefix(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	s = s[i:]
+	j := 0
+	if j < len(s) && (s[j] == '+' || s[j] == '-') {
+		j++
+	}
+	digits := 0
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+		digits++
+	}
+	if j < len(s) && s[j] == '.' {
+		k := j + 1
+		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+			k++
+			digits++
+		}
+		if digits > 0 {
+			j = k
+		}
+	}
+	if digits == 0 {
+		return ""
+	}
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		k := j + 1
+		if k < len(s) && (s[k] == '+' || s[k] == '-') {
+			k++
+		}
+		e := k
+		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+			k++
+		}
+		if k > e {
+			j = k
+		}
+	}
+	return s[:j]
+}
+
+// parseFloatPrefix is MySQL's lenient string → DOUBLE: '12abc' → 12,
+// 'abc' → 0, ' 1.5e2x' → 150.
+func parseFloatPrefix(s string) float64 {
+	p := numericPrefix(s)
+	if p == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(p, 64)
+	if err != nil { // out of range: ParseFloat returns ±Inf with the error
+		return f
+	}
+	return f
+}
+
+// parseIntPrefix is MySQL's lenient string → BIGINT (integer prefix).
+func parseIntPrefix(s string) (int64, bool) {
+	p := numericPrefix(s)
+	if i := strings.IndexAny(p, ".eE"); i >= 0 {
+		if strings.ContainsAny(p, "eE") {
+			f := math.Round(parseFloatPrefix(p))
+			if f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+				return 0, false
+			}
+			return int64(f), true
+		}
+		p = p[:i]
+	}
+	if p == "" || p == "+" || p == "-" {
+		return 0, true
+	}
+	v, err := strconv.ParseInt(p, 10, 64)
+	return v, err == nil
+}
+
+func parseUintPrefix(s string) (uint64, bool) {
+	p := numericPrefix(s)
+	if i := strings.IndexAny(p, ".eE"); i >= 0 {
+		p = p[:i]
+	}
+	p = strings.TrimPrefix(p, "+")
+	if p == "" {
+		return 0, true
+	}
+	v, err := strconv.ParseUint(p, 10, 64)
+	return v, err == nil
+}
