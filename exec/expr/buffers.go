@@ -57,6 +57,9 @@ func validAt(a arrow.Array, i int) bool {
 	if a.NullN() == 0 {
 		return true
 	}
+	if a.DataType().ID() == arrow.NULL {
+		return false
+	}
 	return a.IsValid(i)
 }
 

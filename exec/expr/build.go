@@ -149,6 +149,14 @@ func coerceComparison(l, r Expr, what string) (Expr, Expr, error) {
 	if !ok {
 		return nil, nil, errs.Invalidf("cannot compare %s with %s in %s", TypeName(lt), TypeName(rt), what)
 	}
+	for _, pair := range [][2]Expr{{l, r}, {r, l}} {
+		if lit, ok := pair[1].(*Literal); ok && lit.Value != nil && isTemporalClass(classOf(pair[0].Type())) && classOf(lit.Type()) == clsString {
+			conv, err := evalConstant(context.Background(), &Cast{Input: lit, To: pair[0].Type()})
+			if err != nil || conv.Value == nil {
+				return nil, nil, errs.Invalidf("incorrect %s value %s in %s", TypeName(pair[0].Type()), lit, what)
+			}
+		}
+	}
 	if lit, ok := r.(*Literal); ok {
 		if _, isLit := l.(*Literal); !isLit {
 			if conv, ok := losslessLiteral(lit, lt, t); ok {
