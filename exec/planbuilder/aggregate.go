@@ -47,9 +47,9 @@ type aggRef struct {
 	call expr.AggregateCall
 }
 
-func (r *aggRef) Type() arrow.DataType                 { return r.call.DataType }
-func (r *aggRef) String() string                       { return r.call.String() }
-func (r *aggRef) Children() []expr.Expr                { return nil }
+func (r *aggRef) Type() arrow.DataType                  { return r.call.DataType }
+func (r *aggRef) String() string                        { return r.call.String() }
+func (r *aggRef) Children() []expr.Expr                 { return nil }
 func (r *aggRef) WithChildren(ch []expr.Expr) expr.Expr { return r }
 
 // exprKey is a structural identity of a bound expression: equal keys mean

@@ -3,7 +3,6 @@ package planbuilder
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -62,21 +61,22 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &expr.IsNull{Input: in, Negated: n.Not}, nil
+		return expr.NewIsNull(in, n.Not)
 	case *ast.IsTruthExpr:
 		in, err := c.bind(n.Expr)
 		if err != nil {
 			return nil, err
 		}
 		// x IS TRUE is (x <=> TRUE) on x's truth value: never NULL.
-		e, err := expr.NewBinary(expr.OpNullSafeEq, toBool(in), boolLit(n.True > 0))
+		b, err := toBool(in)
 		if err != nil {
 			return nil, err
 		}
-		if n.Not {
-			return newNot(e), nil
+		e, err := expr.NewBinary(expr.OpNullSafeEq, b, boolLit(n.True > 0))
+		if err != nil || !n.Not {
+			return e, err
 		}
-		return e, nil
+		return expr.NewNot(e)
 	case *ast.BetweenExpr:
 		return c.bindBetween(n)
 	case *ast.PatternInExpr:
@@ -93,7 +93,7 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newLike(in, pat, rune(n.Escape), n.Not), nil
+		return expr.NewLike(in, pat, rune(n.Escape), n.Not)
 	case *ast.CaseExpr:
 		return c.bindCase(n)
 	case *ast.FuncCastExpr:
@@ -105,10 +105,7 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if arrow.TypeEqual(in.Type(), to) {
-			return in, nil
-		}
-		return &expr.Cast{Input: in, To: to}, nil
+		return expr.NewCast(in, to)
 	case *ast.FuncCallExpr:
 		return c.bindCall(n)
 	case *ast.AggregateFuncExpr:
@@ -136,15 +133,15 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 func (c *exprCtx) bindColumn(cn *ast.ColumnName) (expr.Expr, error) {
 	unqualified := cn.Table.O == "" && cn.Schema.O == ""
 	if unqualified && c.aliasFirst {
-		if a, ok := c.alias(cn.Name.O); ok {
-			return a, nil
+		if a, ok, err := c.alias(cn.Name.O); ok || err != nil {
+			return a, err
 		}
 	}
 	i, err := c.sc.resolve(cn, c.clause)
 	if err != nil {
 		if unqualified && !c.aliasFirst && errorsIsNotFound(err) {
-			if a, ok := c.alias(cn.Name.O); ok {
-				return a, nil
+			if a, ok, aerr := c.alias(cn.Name.O); ok || aerr != nil {
+				return a, aerr
 			}
 		}
 		return nil, err
@@ -153,17 +150,18 @@ func (c *exprCtx) bindColumn(cn *ast.ColumnName) (expr.Expr, error) {
 	return &expr.Column{Index: i, Name: col.name, DataType: col.typ}, nil
 }
 
-// alias returns the select expression an alias names.
-func (c *exprCtx) alias(name string) (expr.Expr, bool) {
+// alias returns the select expression an alias names. An alias of an
+// aggregate where aggregates are not allowed (GROUP BY) is an error.
+func (c *exprCtx) alias(name string) (expr.Expr, bool, error) {
 	for _, a := range c.aliases {
 		if strings.EqualFold(a.name, name) {
 			if a.hasAgg && c.aggs == nil {
-				return nil, false
+				return nil, false, errs.Invalidf("can't group on '%s'", a.name)
 			}
-			return a.e, true
+			return a.e, true, nil
 		}
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 var binaryOps = map[opcode.Op]expr.Op{
@@ -186,7 +184,13 @@ func (c *exprCtx) bindBinary(n *ast.BinaryOperationExpr) (expr.Expr, error) {
 	if n.Op == opcode.LogicXor {
 		// a XOR b is NULL when either is NULL, else their truth values
 		// differ: exactly != over booleans.
-		return expr.NewBinary(expr.OpNotEq, toBool(l), toBool(r))
+		if l, err = toBool(l); err != nil {
+			return nil, err
+		}
+		if r, err = toBool(r); err != nil {
+			return nil, err
+		}
+		return expr.NewBinary(expr.OpNotEq, l, r)
 	}
 	op, ok := binaryOps[n.Op]
 	if !ok {
@@ -206,7 +210,7 @@ func (c *exprCtx) bindUnary(n *ast.UnaryOperationExpr) (expr.Expr, error) {
 	case opcode.Plus:
 		return in, nil
 	case opcode.Not, opcode.Not2:
-		return newNot(in), nil
+		return expr.NewNot(in)
 	}
 	return nil, errs.NotImplementedf("operator %s is not supported yet", n.Op.String())
 }
@@ -257,7 +261,7 @@ func (c *exprCtx) bindIn(n *ast.PatternInExpr) (expr.Expr, error) {
 			return nil, err
 		}
 	}
-	return newIn(in, list, n.Not), nil
+	return expr.NewIn(in, list, n.Not)
 }
 
 func (c *exprCtx) bindCase(n *ast.CaseExpr) (expr.Expr, error) {
@@ -291,7 +295,7 @@ func (c *exprCtx) bindCase(n *ast.CaseExpr) (expr.Expr, error) {
 			return nil, err
 		}
 	}
-	return newCase(whens, els), nil
+	return expr.NewCase(whens, els)
 }
 
 func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
@@ -311,7 +315,7 @@ func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
 			return nil, err
 		}
 	}
-	return expr.NewCall(n.FnName.L, args)
+	return expr.NewCallIn(c.s.b.Funcs, n.FnName.L, args)
 }
 
 func (c *exprCtx) bindAggregate(n *ast.AggregateFuncExpr) (expr.Expr, error) {
@@ -379,13 +383,6 @@ func valueLiteral(v *test_driver.ValueExpr) (expr.Expr, error) {
 	return nil, errs.NotImplementedf("literal of kind %d is not supported", v.Kind())
 }
 
-func parseFloat(s string) (float64, error) {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, errs.Invalidf("bad number literal %s", s)
-	}
-	return f, nil
-}
 
 // temporalLiteral converts DATE '...', TIME '...' and TIMESTAMP '...'.
 func temporalLiteral(n *ast.FuncCallExpr) (expr.Expr, error) {

@@ -29,6 +29,9 @@ type Builder struct {
 	Options catalog.Options
 	// Limits bound the statement; zero fields mean DefaultLimits.
 	Limits Limits
+	// Funcs resolves scalar function calls; nil means exec/expr's built-in
+	// functions.
+	Funcs *expr.Registry
 }
 
 // Build parses sql with p (see Parser.Parse for the limits) and binds it.

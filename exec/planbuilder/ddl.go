@@ -217,11 +217,13 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 		for i, f := range tsch.Fields() {
 			names[i] = f.Name
 			if source[i] < 0 {
-				exprs[i] = nullLit(f.Type)
+				exprs[i] = expr.Null(f.Type)
 				continue
 			}
 			p := source[i]
-			exprs[i] = castTo(&expr.Column{Index: p, Name: insch.Field(p).Name, DataType: insch.Field(p).Type}, f.Type)
+			if exprs[i], err = expr.NewCast(&expr.Column{Index: p, Name: insch.Field(p).Name, DataType: insch.Field(p).Type}, f.Type); err != nil {
+				return nil, errs.Wrap(errs.ErrInvalid, err, "column %s", f.Name)
+			}
 		}
 		input = &logical.Project{Input: in, Exprs: exprs, Names: names}
 	} else {
@@ -234,14 +236,14 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 			row := make([]expr.Expr, tsch.NumFields())
 			for i, f := range tsch.Fields() {
 				if source[i] < 0 {
-					row[i] = nullLit(f.Type)
+					row[i] = expr.Null(f.Type)
 					continue
 				}
 				var e expr.Expr
+				var err error
 				if _, isDefault := list[source[i]].(*ast.DefaultExpr); isDefault {
-					e = nullLit(f.Type)
+					e = expr.Null(f.Type)
 				} else {
-					var err error
 					if e, err = c.bind(list[source[i]]); err != nil {
 						return nil, err
 					}
@@ -249,7 +251,9 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 				if l, ok := e.(*expr.Literal); ok && l.Value == nil && !f.Nullable {
 					return nil, errs.Invalidf("column '%s' cannot be null (row %d)", f.Name, r+1)
 				}
-				row[i] = castTo(e, f.Type)
+				if row[i], err = expr.NewCast(e, f.Type); err != nil {
+					return nil, errs.Wrap(errs.ErrInvalid, err, "column %s, row %d", f.Name, r+1)
+				}
 			}
 			rows[r] = row
 		}

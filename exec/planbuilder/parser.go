@@ -1,7 +1,6 @@
 package planbuilder
 
 import (
-
 	"regexp"
 	"strings"
 
@@ -231,5 +230,3 @@ func (v *inListChecker) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *inListChecker) Leave(n ast.Node) (ast.Node, bool) { return n, v.err == nil }
-
-

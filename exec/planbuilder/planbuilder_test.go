@@ -3,7 +3,9 @@ package planbuilder_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/quiverdb/quiver/catalog"
@@ -21,7 +23,28 @@ func buildText(t *testing.T, b *planbuilder.Builder, p *planbuilder.Parser, sql 
 	if err != nil {
 		return "error: " + errKind(err) + ": " + err.Error()
 	}
-	return logical.Format(plan)
+	return formatPlan(plan)
+}
+
+// formatPlan is logical.Format plus the rows of Values nodes, which
+// logical.Format only counts.
+func formatPlan(p logical.Plan) string {
+	var sb strings.Builder
+	var walk func(p logical.Plan, depth int)
+	walk = func(p logical.Plan, depth int) {
+		ind := strings.Repeat("  ", depth)
+		sb.WriteString(ind + p.String() + "\n")
+		if v, ok := p.(*logical.Values); ok && v.Out.NumFields() > 0 {
+			for i, row := range v.Rows {
+				fmt.Fprintf(&sb, "%s  row %d: %s\n", ind, i, logical.JoinExprs(row))
+			}
+		}
+		for _, c := range p.Children() {
+			walk(c, depth+1)
+		}
+	}
+	walk(p, 0)
+	return strings.TrimSpace(sb.String())
 }
 
 func runGolden(t *testing.T, file string) {

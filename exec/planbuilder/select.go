@@ -47,7 +47,10 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		plan = &logical.Filter{Input: plan, Predicate: toBool(pred)}
+		if pred, err = toBool(pred); err != nil {
+			return nil, err
+		}
+		plan = &logical.Filter{Input: plan, Predicate: pred}
 	}
 
 	aggMode := n.GroupBy != nil
@@ -162,7 +165,10 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		}
 	}
 	if having != nil {
-		plan = &logical.Filter{Input: plan, Predicate: toBool(having)}
+		if having, err = toBool(having); err != nil {
+			return nil, err
+		}
+		plan = &logical.Filter{Input: plan, Predicate: having}
 	}
 
 	// Project: the select list, then hidden ORDER BY keys.
