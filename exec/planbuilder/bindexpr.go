@@ -383,7 +383,6 @@ func valueLiteral(v *test_driver.ValueExpr) (expr.Expr, error) {
 	return nil, errs.NotImplementedf("literal of kind %d is not supported", v.Kind())
 }
 
-
 // temporalLiteral converts DATE '...', TIME '...' and TIMESTAMP '...'.
 func temporalLiteral(n *ast.FuncCallExpr) (expr.Expr, error) {
 	if len(n.Args) != 1 {
