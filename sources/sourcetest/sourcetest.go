@@ -5,7 +5,7 @@
 //	func TestConformance(t *testing.T) {
 //		sourcetest.Run(t, sourcetest.Harness{
 //			New:     func(t testing.TB) catalog.Table { return newTestTable(t) },
-//			Filters: []expr.Expr{sourcetest.Compare(schema, "id", expr.OpGt, int64(3))},
+//			Filters: []expr.Expr{sourcetest.Cmp(schema, "id", expr.OpGt, 3)},
 //		})
 //	}
 //
