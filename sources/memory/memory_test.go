@@ -338,4 +338,3 @@ func TestFactory(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
