@@ -1,0 +1,154 @@
+package operator
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+)
+
+// filterOp keeps the rows where a predicate is TRUE (NULL and FALSE drop).
+type filterOp struct {
+	input     Operator
+	predicate expr.Expr
+	mem       memory.Allocator
+	cur       arrow.RecordBatch
+	// constant is set for a literal predicate: keepAll (TRUE) or dropAll
+	// (FALSE/NULL, e.g. WHERE 1=0 from a client probing the schema).
+	keepAll, dropAll bool
+	closed           bool
+}
+
+// NewFilter returns an operator emitting input's rows for which predicate
+// (a BOOL expression over input's schema) is TRUE. Batches where every row
+// passes are forwarded without copying; batches where none passes are
+// skipped, so Filter never emits an empty batch. A constant FALSE or NULL
+// predicate emits nothing without reading the input.
+func NewFilter(input Operator, predicate expr.Expr, mem memory.Allocator) Operator {
+	o := &filterOp{input: input, predicate: predicate, mem: mem}
+	if l, ok := predicate.(*expr.Literal); ok {
+		if v, isBool := l.Value.(bool); isBool && v {
+			o.keepAll = true
+		} else if l.Value == nil || isBool {
+			o.dropAll = true
+		}
+	}
+	return o
+}
+
+func (o *filterOp) Schema() *arrow.Schema { return o.input.Schema() }
+func (o *filterOp) Children() []Operator  { return []Operator{o.input} }
+
+func (o *filterOp) Open(ctx context.Context) error {
+	if t := o.predicate.Type(); t == nil || (t.ID() != arrow.BOOL && t.ID() != arrow.NULL) {
+		return errs.Internalf("filter predicate %s has type %v, want BOOL", o.predicate, t)
+	}
+	if o.dropAll {
+		return nil
+	}
+	return o.input.Open(ctx)
+}
+
+func (o *filterOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if o.cur != nil {
+		o.cur.Release()
+		o.cur = nil
+	}
+	if o.dropAll {
+		return nil, nil
+	}
+	for {
+		b, err := o.input.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		if b.NumRows() == 0 {
+			continue
+		}
+		if o.keepAll {
+			b.Retain()
+			o.cur = b
+			return b, nil
+		}
+		out, err := o.filter(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		if out != nil {
+			o.cur = out
+			return out, nil
+		}
+	}
+}
+
+// filter applies the predicate to b: the result is nil when no row passes,
+// b retained when all do, a new batch otherwise.
+func (o *filterOp) filter(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
+	maskArr, err := evalExpr(ctx, o.predicate, b, o.mem)
+	if err != nil {
+		return nil, err
+	}
+	defer maskArr.Release()
+	mask, ok := maskArr.(*array.Boolean)
+	if !ok {
+		if maskArr.DataType().ID() == arrow.NULL {
+			return nil, nil // all NULL: nothing passes
+		}
+		return nil, errs.Internalf("filter predicate %s evaluated to %s, want BOOL", o.predicate, maskArr.DataType())
+	}
+	n := mask.Len()
+	selected := countTrue(mask)
+	switch selected {
+	case 0:
+		return nil, nil
+	case n:
+		b.Retain()
+		return b, nil
+	}
+	cctx := compute.WithAllocator(ctx, o.mem)
+	out, err := compute.FilterRecordBatch(cctx, b, mask, &compute.FilterOptions{NullSelection: compute.SelectionDropNulls})
+	if err != nil {
+		return nil, errs.Wrap(errs.ErrInternal, err, "filter %s", o.predicate)
+	}
+	return out, nil
+}
+
+// countTrue counts the rows that are valid and TRUE.
+func countTrue(mask *array.Boolean) int {
+	n := mask.Len()
+	if n == 0 {
+		return 0
+	}
+	d := mask.Data()
+	vals := d.Buffers()[1].Bytes()
+	if mask.NullN() == 0 {
+		return bitutil.CountSetBits(vals, d.Offset(), n)
+	}
+	valid := d.Buffers()[0].Bytes()
+	cnt := 0
+	off := d.Offset()
+	for i := 0; i < n; i++ {
+		if bitutil.BitIsSet(vals, off+i) && bitutil.BitIsSet(valid, off+i) {
+			cnt++
+		}
+	}
+	return cnt
+}
+
+func (o *filterOp) Close() error {
+	if o.closed {
+		return nil
+	}
+	o.closed = true
+	if o.cur != nil {
+		o.cur.Release()
+		o.cur = nil
+	}
+	return o.input.Close()
+}
