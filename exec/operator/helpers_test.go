@@ -148,8 +148,17 @@ func drain(t testing.TB, op Operator) []row {
 // sortRows orders rows by their printed form (for order-insensitive
 // comparisons).
 func sortRows(rs []row) []row {
-	out := append([]row(nil), rs...)
-	sort.Slice(out, func(i, j int) bool { return fmt.Sprint(out[i]) < fmt.Sprint(out[j]) })
+	keys := make([]string, len(rs))
+	idx := make([]int, len(rs))
+	for i, r := range rs {
+		keys[i] = fmt.Sprint(r)
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	out := make([]row, len(rs))
+	for i, j := range idx {
+		out[i] = rs[j]
+	}
 	return out
 }
 
