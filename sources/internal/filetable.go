@@ -1,0 +1,207 @@
+package internal
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"slices"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+)
+
+// DefaultBatchRows is how many rows a file reader puts in one batch.
+const DefaultBatchRows = 8192
+
+// FileFormat is what a text-file provider (csv, jsonl) plugs into FileTable.
+type FileFormat struct {
+	// Name is the provider name used in messages ("csv").
+	Name string
+	// Read streams one open file. It returns a NextFunc producing batches
+	// of proj.Schema (the projected columns of the table schema), at most
+	// batchRows rows each. Errors name path and, when known, the line;
+	// malformed input is errs.ErrInvalid. r is closed by the caller.
+	Read func(ctx context.Context, path string, r io.Reader, schema *arrow.Schema, proj Projection, batchRows int, mem memory.Allocator) (NextFunc, error)
+}
+
+// FileTable is a table over a fixed list of files of one format: one
+// partition per file, projection pushed to the reader, limit honoured per
+// partition, no filter pushdown. Scan does no I/O (the schema and file
+// sizes are taken at construction); files are opened in Partition.Open.
+// Safe for concurrent use.
+type FileTable struct {
+	name      string
+	format    FileFormat
+	schema    *arrow.Schema
+	files     []string
+	bytes     int64
+	batchRows int
+	opens     atomic.Int64
+}
+
+var (
+	_ catalog.Table              = (*FileTable)(nil)
+	_ catalog.StatisticsProvider = (*FileTable)(nil)
+	_ catalog.PartitionCodec     = (*FileTable)(nil)
+)
+
+// NewFileTable returns a table over files (already expanded and sorted)
+// with the given schema. It stats the files for their total size.
+func NewFileTable(name string, format FileFormat, schema *arrow.Schema, files []string, batchRows int) (*FileTable, error) {
+	if batchRows <= 0 {
+		batchRows = DefaultBatchRows
+	}
+	t := &FileTable{name: name, format: format, schema: schema, files: slices.Clone(files), batchRows: batchRows}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, errs.Wrap(errs.ErrNotFound, err, "%s", name)
+		}
+		t.bytes += st.Size()
+	}
+	return t, nil
+}
+
+// Schema is the table schema (given or inferred at construction).
+func (t *FileTable) Schema() *arrow.Schema { return t.schema }
+
+// Files are the table's files, sorted.
+func (t *FileTable) Files() []string { return slices.Clone(t.files) }
+
+// Opens counts the files opened so far (for tests and metrics).
+func (t *FileTable) Opens() int64 { return t.opens.Load() }
+
+// Scan plans one partition per file. Filters are never accepted (the table
+// has no FilterPushdowner), so any filter in req is a planner bug.
+func (t *FileTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	if len(req.Filters) > 0 {
+		return nil, errs.Internalf("%s: received filters but supports none", t.name)
+	}
+	proj, err := Project(t.name, t.schema, req.Projection)
+	if err != nil {
+		return nil, err
+	}
+	s := &fileScan{proj: proj, parts: make([]catalog.Partition, len(t.files))}
+	for i, f := range t.files {
+		s.parts[i] = &filePartition{table: t, path: f, proj: proj, limit: req.Limit}
+	}
+	return s, nil
+}
+
+type fileScan struct {
+	proj  Projection
+	parts []catalog.Partition
+}
+
+func (s *fileScan) Schema() *arrow.Schema           { return s.proj.Schema }
+func (s *fileScan) Partitions() []catalog.Partition { return s.parts }
+
+type filePartition struct {
+	table *FileTable
+	path  string
+	proj  Projection
+	limit int64
+}
+
+// Open opens the file and streams its batches; ctx cancellation ends the
+// stream with an error, and a panic in the parser becomes ErrInternal.
+func (p *filePartition) Open(ctx context.Context, mem memory.Allocator) (rr array.RecordReader, err error) {
+	t := p.table
+	if err := ctx.Err(); err != nil {
+		return nil, errs.Wrap(errs.ErrUnavailable, err, "%s file %s", t.format.Name, p.path)
+	}
+	defer Recover(&err, "%s file %s", t.format.Name, p.path)
+	t.opens.Add(1)
+	f, err := os.Open(p.path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, errs.Wrap(errs.ErrNotFound, err, "%s: file %s disappeared", t.name, p.path)
+		}
+		return nil, errs.Wrap(errs.ErrUnavailable, err, "%s: opening %s", t.name, p.path)
+	}
+	next, err := t.format.Read(ctx, p.path, f, t.schema, p.proj, t.batchRows, mem)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	produced := int64(0)
+	limited := func(ctx context.Context) (arrow.RecordBatch, error) {
+		if p.limit >= 0 && produced >= p.limit {
+			return nil, nil
+		}
+		b, err := next(ctx)
+		if err != nil || b == nil {
+			return b, err
+		}
+		if p.limit >= 0 && produced+b.NumRows() > p.limit {
+			cut := b.NewSlice(0, p.limit-produced)
+			b.Release()
+			b = cut
+		}
+		produced += b.NumRows()
+		return b, nil
+	}
+	return NewReader(ctx, t.format.Name+" file "+p.path, p.proj.Schema, limited, func() { f.Close() }), nil
+}
+
+// Statistics: the row count is unknown without reading (Absent); the byte
+// size is the files' total size (Inexact: it is not the in-memory size).
+func (t *FileTable) Statistics(context.Context) (catalog.Statistics, error) {
+	return catalog.Statistics{TotalBytes: catalog.Count{Value: t.bytes, Precision: catalog.Inexact}}, nil
+}
+
+type encodedFilePartition struct {
+	V      int    `json:"v"`
+	Format string `json:"format"`
+	Schema string `json:"schema"`
+	Path   string `json:"path"`
+	Proj   []int  `json:"proj"`
+	Limit  int64  `json:"limit"`
+}
+
+// EncodePartition encodes a partition as its file path, projection and
+// limit.
+func (t *FileTable) EncodePartition(p catalog.Partition) ([]byte, error) {
+	fp, ok := p.(*filePartition)
+	if !ok {
+		return nil, errs.Invalidf("%s: cannot encode a %T partition", t.name, p)
+	}
+	return json.Marshal(encodedFilePartition{V: 1, Format: t.format.Name, Schema: t.schema.String(),
+		Path: fp.path, Proj: fp.proj.Columns, Limit: fp.limit})
+}
+
+// DecodePartition rebuilds a partition on this node's table. The path must
+// be one of this table's own files: a fragment can never make a node read a
+// file its configuration does not expose.
+func (t *FileTable) DecodePartition(_ context.Context, data []byte) (catalog.Partition, error) {
+	var enc encodedFilePartition
+	if err := json.Unmarshal(data, &enc); err != nil {
+		return nil, errs.Wrap(errs.ErrInvalid, err, "%s: malformed encoded partition", t.name)
+	}
+	if enc.V != 1 || enc.Format != t.format.Name {
+		return nil, errs.Invalidf("%s: encoded partition is version %d of format %q, want version 1 of %q", t.name, enc.V, enc.Format, t.format.Name)
+	}
+	if enc.Schema != t.schema.String() {
+		return nil, errs.Invalidf("%s: encoded partition is for schema %s, this node's table has %s", t.name, enc.Schema, t.schema)
+	}
+	if !slices.Contains(t.files, enc.Path) {
+		return nil, errs.Invalidf("%s: encoded partition names file %q, which is not one of this table's files", t.name, enc.Path)
+	}
+	if enc.Limit < -1 {
+		return nil, errs.Invalidf("%s: encoded partition has limit %d", t.name, enc.Limit)
+	}
+	if enc.Proj == nil {
+		enc.Proj = []int{}
+	}
+	proj, err := Project(t.name, t.schema, enc.Proj)
+	if err != nil {
+		return nil, err
+	}
+	return &filePartition{table: t, path: enc.Path, proj: proj, limit: enc.Limit}, nil
+}
