@@ -112,5 +112,3 @@ func transformUp(ctx context.Context, p logical.Plan, f func(logical.Plan) (logi
 	}
 	return np, changed || c, nil
 }
-
-
