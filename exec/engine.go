@@ -6,10 +6,11 @@
 // The server (server/) uses only this package's Engine and Statement.
 package exec
 
-// PLACEHOLDER: the bodies below are being written; keep the signatures.
-
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -17,6 +18,12 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/logical"
+	"github.com/quiverdb/quiver/exec/operator"
+	"github.com/quiverdb/quiver/exec/optimizer"
+	"github.com/quiverdb/quiver/exec/physical"
+	"github.com/quiverdb/quiver/exec/physopt"
+	"github.com/quiverdb/quiver/exec/planbuilder"
 )
 
 // Limits bound what one query may ask for (see HARDENING.md). Zero values
@@ -31,21 +38,51 @@ type Limits struct {
 // DefaultLimits are the limits used for zero fields.
 var DefaultLimits = Limits{MaxSQLBytes: 1 << 20, MaxNestingDepth: 1000, MaxInListItems: 100_000, MemoryLimit: 4 << 30}
 
+func (l Limits) withDefaults() Limits {
+	if l.MaxSQLBytes <= 0 {
+		l.MaxSQLBytes = DefaultLimits.MaxSQLBytes
+	}
+	if l.MaxNestingDepth <= 0 {
+		l.MaxNestingDepth = DefaultLimits.MaxNestingDepth
+	}
+	if l.MaxInListItems <= 0 {
+		l.MaxInListItems = DefaultLimits.MaxInListItems
+	}
+	if l.MemoryLimit <= 0 {
+		l.MemoryLimit = DefaultLimits.MemoryLimit
+	}
+	return l
+}
+
 // Config configures an Engine.
 type Config struct {
 	Root   *catalog.Root
 	Limits Limits
 	// Parallelism is how many partitions are read at once; 0 = GOMAXPROCS.
 	Parallelism int
+	// DisableOptimizer skips the logical optimizer and every physical rule
+	// except the validating ones (physopt.ValidationRules): nothing is
+	// pushed into scans and plans run as written. Results must be the same
+	// either way; the SQL golden tests run both ways. Default false.
+	DisableOptimizer bool
+	// PhysicalRules replaces physopt.DefaultRules() when non-nil. Keep
+	// physopt.SanityCheck last (see physopt.DefaultRules).
+	PhysicalRules []physopt.Rule
 }
 
 // Engine plans and runs SQL against a catalog root. Safe for concurrent use.
 type Engine struct {
-	cfg Config
+	cfg     Config
+	lim     Limits
+	parsers sync.Pool // *planbuilder.Parser: a TiDB parser is single-goroutine
 }
 
 // New returns an engine.
-func New(cfg Config) *Engine { return &Engine{cfg: cfg} }
+func New(cfg Config) *Engine {
+	e := &Engine{cfg: cfg, lim: cfg.Limits.withDefaults()}
+	e.parsers.New = func() any { return planbuilder.NewParser() }
+	return e
+}
 
 // Root is the catalog root the engine plans against.
 func (e *Engine) Root() *catalog.Root { return e.cfg.Root }
@@ -56,38 +93,296 @@ func (e *Engine) Root() *catalog.Root { return e.cfg.Root }
 // kinds: ErrInvalid (syntax, with position and hint), ErrNotFound (unknown
 // table or column, named), ErrNotImplemented (unsupported construct, named),
 // ErrResourceExhausted (limits).
-func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) (*Statement, error) {
-	return nil, errs.NotImplementedf("exec.Engine.Prepare")
+func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) (st *Statement, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			st, err = nil, errs.Internalf("planning panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	if e.cfg.Root == nil {
+		return nil, errs.Internalf("engine has no catalog root")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, errs.Wrap(errs.ErrInvalid, err, "prepare cancelled")
+	}
+	p := e.parsers.Get().(*planbuilder.Parser)
+	b := &planbuilder.Builder{Root: e.cfg.Root, Options: opts, Limits: planbuilder.Limits{
+		MaxSQLBytes: e.lim.MaxSQLBytes, MaxNestingDepth: e.lim.MaxNestingDepth, MaxInListItems: e.lim.MaxInListItems,
+	}}
+	lp, err := b.Build(ctx, p, sql)
+	// A parser that panicked may hold broken state; only reuse it on the
+	// normal path (the deferred recover above handles panics).
+	e.parsers.Put(p)
+	if err != nil {
+		return nil, err
+	}
+	if !e.cfg.DisableOptimizer {
+		lp, err = optimizer.Optimize(ctx, lp, optimizer.DefaultRules())
+		if err != nil {
+			return nil, err
+		}
+	}
+	pp, err := physical.Lower(ctx, lp, opts)
+	if err != nil {
+		return nil, err
+	}
+	rules := physopt.DefaultRules()
+	switch {
+	case e.cfg.DisableOptimizer:
+		rules = physopt.ValidationRules()
+	case e.cfg.PhysicalRules != nil:
+		rules = e.cfg.PhysicalRules
+	}
+	pp, err = physopt.Optimize(ctx, pp, physopt.Config{Parallelism: e.cfg.Parallelism}, rules)
+	if err != nil {
+		return nil, err
+	}
+	return newStatement(e, sql, pp), nil
 }
 
+type stmtKind int
+
+const (
+	kindQuery stmtKind = iota
+	kindUpdate
+	kindExplain
+	kindExplainAnalyze
+)
+
 // Statement is a planned statement. It may be executed many times and from
-// several goroutines.
-type Statement struct{}
+// several goroutines: it is immutable after Prepare and every Execute builds
+// its own operators and memory budget.
+type Statement struct {
+	eng    *Engine
+	sql    string
+	kind   stmtKind
+	plan   physical.Plan // for EXPLAIN: the explained plan
+	schema *arrow.Schema
+	total  int64
+}
+
+var emptySchema = arrow.NewSchema(nil, nil)
+
+func newStatement(e *Engine, sql string, p physical.Plan) *Statement {
+	s := &Statement{eng: e, sql: sql, plan: p, schema: p.Schema(), total: -1}
+	switch n := p.(type) {
+	case *physical.ExplainExec:
+		s.plan = n.Input
+		s.schema = logical.ExplainSchema
+		s.kind = kindExplain
+		if n.Analyze {
+			s.kind = kindExplainAnalyze
+		}
+		s.total = int64(len(physical.Lines(n.Input, nil)))
+	case *physical.CreateTableExec, *physical.DropTableExec, *physical.InsertExec:
+		s.kind = kindUpdate
+		s.schema = logical.DMLSchema
+		s.total = 1
+	default:
+		if n, ok := provableRows(p); ok {
+			s.total = n
+		}
+	}
+	return s
+}
+
+// provableRows returns the exact number of rows p produces when that is known
+// without running it.
+func provableRows(p physical.Plan) (int64, bool) {
+	switch n := p.(type) {
+	case *physical.ValuesExec:
+		return int64(len(n.Rows)), true
+	case *physical.ProjectExec:
+		return provableRows(n.Input)
+	case *physical.SortExec:
+		c, ok := provableRows(n.Input)
+		if ok && n.Fetch >= 0 && n.Fetch < c {
+			c = n.Fetch
+		}
+		return c, ok
+	case *physical.LimitExec:
+		c, ok := provableRows(n.Input)
+		if !ok {
+			if n.Count == 0 {
+				return 0, true
+			}
+			return 0, false
+		}
+		c -= n.Offset
+		if c < 0 {
+			c = 0
+		}
+		if n.Count >= 0 && n.Count < c {
+			c = n.Count
+		}
+		return c, true
+	case *physical.HashAggregateExec:
+		if len(n.GroupBy) == 0 && len(n.Aggs) > 0 {
+			return 1, true // a scalar aggregate always yields one row
+		}
+	}
+	return 0, false
+}
 
 // Schema is the result schema: rows of a query, logical.DMLSchema for DDL and
 // DML, logical.ExplainSchema for EXPLAIN. Never nil.
-func (s *Statement) Schema() *arrow.Schema { return nil }
+func (s *Statement) Schema() *arrow.Schema { return s.schema }
 
 // ParameterSchema has one field per `?` placeholder in order (empty, not nil,
-// when there are none).
-func (s *Statement) ParameterSchema() *arrow.Schema { return nil }
+// when there are none). Placeholders are not supported yet, so it is empty.
+func (s *Statement) ParameterSchema() *arrow.Schema { return emptySchema }
 
 // IsUpdate reports whether the statement is DDL/DML (its result is a count).
-func (s *Statement) IsUpdate() bool { return false }
+func (s *Statement) IsUpdate() bool { return s.kind == kindUpdate }
 
 // TotalRecords is the exact number of rows the statement returns when known
 // without running it, else -1.
-func (s *Statement) TotalRecords() int64 { return -1 }
+func (s *Statement) TotalRecords() int64 { return s.total }
+
+// Plan returns the statement's physical plan (for EXPLAIN, the explained
+// plan). Plans are immutable; callers must not modify it.
+func (s *Statement) Plan() physical.Plan { return s.plan }
 
 // Execute runs the statement and streams its result. For DDL/DML it performs
 // the change and returns one row with the affected-row count. The caller
 // Releases the reader; cancelling ctx stops the query down to provider
 // reads. params holds one row of `?` values, or is nil when there are none.
-func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params arrow.RecordBatch) (array.RecordReader, error) {
-	return nil, errs.NotImplementedf("exec.Statement.Execute")
+//
+// A query's reader is lazy: the operators open (and provider I/O starts) on
+// its first Next, and errors met while streaming are reported by its Err.
+// mem allocates every batch (nil = memory.DefaultAllocator); each Execute
+// gets its own memory budget of Limits.MemoryLimit bytes.
+func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params arrow.RecordBatch) (rr array.RecordReader, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rr, err = nil, errs.Internalf("execution panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	if err := checkParams(params); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, errs.Wrap(errs.ErrInvalid, err, "execute cancelled")
+	}
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	env := physical.Env{Mem: mem, Budget: operator.NewBudget(s.eng.lim.MemoryLimit)}
+	switch s.kind {
+	case kindExplain:
+		return linesReader(mem, physical.Lines(s.plan, nil))
+	case kindExplainAnalyze:
+		return s.explainAnalyze(ctx, env)
+	case kindUpdate:
+		op, err := physical.Instantiate(ctx, s.plan, env)
+		if err != nil {
+			return nil, err
+		}
+		batches, err := operator.Drain(ctx, op)
+		if err != nil {
+			return nil, err
+		}
+		defer releaseAll(batches)
+		return array.NewRecordReader(logical.DMLSchema, batches)
+	default:
+		op, err := physical.Instantiate(ctx, s.plan, env)
+		if err != nil {
+			return nil, err
+		}
+		return newSafeReader(operator.AsRecordReader(ctx, op), s.schema), nil
+	}
 }
 
 // ExecuteUpdate runs a DDL/DML statement and returns the affected-row count.
 func (s *Statement) ExecuteUpdate(ctx context.Context, params arrow.RecordBatch) (int64, error) {
-	return 0, errs.NotImplementedf("exec.Statement.ExecuteUpdate")
+	if s.kind != kindUpdate {
+		return 0, errs.Invalidf("statement is a query, not DDL/DML; execute it as a query")
+	}
+	rr, err := s.Execute(ctx, memory.DefaultAllocator, params)
+	if err != nil {
+		return 0, err
+	}
+	defer rr.Release()
+	var n int64
+	for rr.Next() {
+		b := rr.RecordBatch()
+		col, ok := b.Column(0).(*array.Int64)
+		if !ok {
+			return 0, errs.Internalf("update result column is %s, not int64", b.Column(0).DataType())
+		}
+		for i := 0; i < col.Len(); i++ {
+			n += col.Value(i)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func checkParams(params arrow.RecordBatch) error {
+	if params != nil && params.NumCols() > 0 {
+		return errs.Invalidf("statement has no ? placeholders but %d parameter values were bound", params.NumCols())
+	}
+	return nil
+}
+
+// explainAnalyze runs the plan with every operator instrumented, discards its
+// rows, and returns the plan lines with each operator's measurements.
+func (s *Statement) explainAnalyze(ctx context.Context, env physical.Env) (array.RecordReader, error) {
+	op, metrics, err := physical.InstantiateInstrumented(ctx, s.plan, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := run(ctx, op); err != nil {
+		return nil, err
+	}
+	lines := physical.Lines(s.plan, func(p physical.Plan) string {
+		m, ok := metrics[p]
+		if !ok {
+			return ""
+		}
+		x := m.Metrics()
+		return fmt.Sprintf("rows=%d batches=%d bytes=%d time=%s", x.Rows, x.Batches, x.Bytes, x.Elapsed)
+	})
+	return linesReader(env.Mem, lines)
+}
+
+// run opens op, pulls every batch (dropping it) and closes op.
+func run(ctx context.Context, op operator.Operator) (err error) {
+	defer func() {
+		if cerr := op.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	if err := op.Open(ctx); err != nil {
+		return err
+	}
+	for {
+		b, err := op.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			return nil
+		}
+	}
+}
+
+// linesReader returns a reader of one logical.ExplainSchema batch.
+func linesReader(mem memory.Allocator, lines []string) (array.RecordReader, error) {
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	b.AppendValues(lines, nil)
+	col := b.NewArray()
+	defer col.Release()
+	rec := array.NewRecordBatch(logical.ExplainSchema, []arrow.Array{col}, int64(len(lines)))
+	defer rec.Release()
+	return array.NewRecordReader(logical.ExplainSchema, []arrow.RecordBatch{rec})
+}
+
+func releaseAll(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
 }
