@@ -407,10 +407,11 @@ func (r *reader) Next() (ok bool) {
 	}
 	var rows int64
 	produced := false
+	reserve := min(target, (r.hi-r.next+1)*r.g.t.def.rowsPerKey) + 7 // 7: a key's rows are never split
 	for _, b := range r.builders {
 		if b != nil {
 			produced = true
-			b.Reserve(int(target) + 7)
+			b.Reserve(int(reserve))
 		}
 	}
 	for rows < target && r.next <= r.hi {

@@ -452,7 +452,7 @@ func TestCancellation(t *testing.T) {
 }
 
 func TestConformance(t *testing.T) {
-	s := newSchema(t, 0.001, 400)
+	s := newSchema(t, 0.0005, 300)
 	filtersOK := evalWorks()
 	if !filtersOK {
 		t.Logf("expr.Eval is not implemented yet: conformance runs without filters")
@@ -461,7 +461,7 @@ func TestConformance(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tbl := table(t, s, name)
 			h := sourcetest.Harness{
-				New:     func(testing.TB) catalog.Table { return table(t, newSchema(t, 0.001, 400), name) },
+				New:     func(testing.TB) catalog.Table { return table(t, newSchema(t, 0.0005, 300), name) },
 				IOCount: func() int64 { return genCount.Load() },
 			}
 			if filtersOK {
