@@ -6,10 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
 )
 
@@ -71,7 +69,7 @@ func Filter(ctx context.Context, preds []expr.Expr, b arrow.RecordBatch, mem mem
 		if cur.NumRows() == 0 {
 			break
 		}
-		next, err := filterOne(ctx, p, cur, mem)
+		next, err := expr.FilterBatch(ctx, p, cur, mem)
 		cur.Release()
 		if err != nil {
 			// Keep the evaluator's kind (e.g. ErrInvalid for an overflow).
@@ -80,18 +78,4 @@ func Filter(ctx context.Context, preds []expr.Expr, b arrow.RecordBatch, mem mem
 		cur = next
 	}
 	return cur, nil
-}
-
-// filterOne is expr.FilterBatch's semantics: evaluate, keep TRUE rows.
-// TODO(B1): call expr.FilterBatch directly once it is committed.
-func filterOne(ctx context.Context, pred expr.Expr, b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
-	mask, err := expr.Eval(ctx, pred, b, mem)
-	if err != nil {
-		return nil, err
-	}
-	defer mask.Release()
-	if mask.DataType().ID() != arrow.BOOL {
-		return nil, errs.Internalf("filter %s evaluated to %s, not BOOL", pred, mask.DataType())
-	}
-	return compute.FilterRecordBatch(compute.WithAllocator(ctx, mem), b, mask, compute.DefaultFilterOptions())
 }

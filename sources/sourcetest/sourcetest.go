@@ -48,7 +48,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/catalog"
@@ -906,18 +905,10 @@ func filterRows(t testing.TB, filters []expr.Expr, batches []arrow.RecordBatch, 
 	return projectedRows(bs, proj)
 }
 
-// engineFilter keeps the rows of batch where pred is TRUE (NULL drops), using
-// the engine's own expression evaluation.
+// engineFilter keeps the rows of batch where pred is TRUE (NULL drops),
+// using the engine's own evaluation.
 func engineFilter(ctx context.Context, pred expr.Expr, batch arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
-	mask, err := expr.Eval(ctx, pred, batch, mem)
-	if err != nil {
-		return nil, err
-	}
-	defer mask.Release()
-	if mask.DataType().ID() != arrow.BOOL {
-		return nil, fmt.Errorf("filter %s evaluates to %s, not BOOL", pred, mask.DataType())
-	}
-	return compute.FilterRecordBatch(compute.WithAllocator(ctx, mem), batch, mask, compute.DefaultFilterOptions())
+	return expr.FilterBatch(ctx, pred, batch, mem)
 }
 
 // projectionAvoiding returns the columns that no filter reads (possibly
