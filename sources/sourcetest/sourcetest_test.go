@@ -2,6 +2,9 @@ package sourcetest
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -20,13 +24,41 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type sliceTable struct {
 	schema  *arrow.Schema
 	batches []arrow.RecordBatch
+	fault   string // for the broken-provider tests; "" = correct
+}
+
+// brokenTable is sliceTable with a fault that the kit must catch; it adds
+// the abilities the faults need.
+type brokenTable struct{ *sliceTable }
+
+// SupportsFilters claims Exact for everything but never filters.
+func (b brokenTable) SupportsFilters(fs []expr.Expr) ([]catalog.Verdict, error) {
+	out := make([]catalog.Verdict, len(fs))
+	for i := range out {
+		if b.fault == "exact-ignored" {
+			out[i] = catalog.FilterExact
+		}
+	}
+	return out, nil
+}
+
+// Statistics lies about the row count when fault is "stats".
+func (b brokenTable) Statistics(context.Context) (catalog.Statistics, error) {
+	n := int64(0)
+	for _, x := range b.batches {
+		n += x.NumRows()
+	}
+	if b.fault == "stats" {
+		n++
+	}
+	return catalog.Statistics{NumRows: catalog.Count{Value: n, Precision: catalog.Exact}}, nil
 }
 
 func (s *sliceTable) Schema() *arrow.Schema { return s.schema }
 
 func (s *sliceTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
 	proj := req.Projection
-	if proj == nil {
+	if proj == nil || s.fault == "projection" {
 		proj = make([]int, len(s.schema.Fields()))
 		for i := range proj {
 			proj[i] = i
@@ -55,6 +87,9 @@ func (s *sliceScan) Partitions() []catalog.Partition {
 	for i := range s.t.batches {
 		out[i] = slicePart{s: s, i: i}
 	}
+	if s.t.fault == "dup-partition" {
+		out = append(out, out[0])
+	}
 	return out
 }
 
@@ -64,7 +99,7 @@ type slicePart struct {
 }
 
 func (p slicePart) Open(ctx context.Context, _ memory.Allocator) (array.RecordReader, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil && p.s.t.fault != "no-cancel" {
 		return nil, err
 	}
 	b := p.s.t.batches[p.i]
@@ -77,13 +112,15 @@ func (p slicePart) Open(ctx context.Context, _ memory.Allocator) (array.RecordRe
 	return array.NewRecordReader(p.s.schema, []arrow.RecordBatch{out})
 }
 
-func TestKitPassesCorrectTable(t *testing.T) {
+var testSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
+}, nil)
+
+func runKit(t *testing.T, fault string) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
-	}, nil)
+	schema := testSchema
 	mk := func(ids []int64, names []string, valid []bool) arrow.RecordBatch {
 		b := array.NewRecordBuilder(mem, schema)
 		defer b.Release()
@@ -96,10 +133,52 @@ func TestKitPassesCorrectTable(t *testing.T) {
 		mk([]int64{4, 4}, []string{"d", "d"}, nil),
 	}
 	defer releaseAll(batches)
-	Run(t, Harness{
-		New:  func(testing.TB) catalog.Table { return &sliceTable{schema: schema, batches: batches} },
-		Want: batches,
-	})
+	h := Harness{
+		New: func(testing.TB) catalog.Table {
+			st := &sliceTable{schema: schema, batches: batches, fault: fault}
+			if fault == "" {
+				return st
+			}
+			return brokenTable{st}
+		},
+		Filters: []expr.Expr{Cmp(schema, "id", expr.OpGt, 2)},
+	}
+	if fault != "stats" {
+		h.Want = batches
+	}
+	Run(t, h)
+}
+
+// TestKitCatchesBrokenProviders runs the kit against providers with one
+// fault each, in a child process (a failing kit fails its test), and checks
+// the child failed for the right reason.
+func TestKitCatchesBrokenProviders(t *testing.T) {
+	if fault := os.Getenv("SOURCETEST_FAULT"); fault != "" {
+		runKit(t, fault)
+		return
+	}
+	for fault, want := range map[string]string{
+		"exact-ignored": "Exact filters [id > 2]: got 5 rows, want 3",
+		"dup-partition": "full scan vs Harness.Want: got 8 rows, want 5",
+		"projection":    "Scan(projection=[1]).Schema()",
+		"stats":         "NumRows = 6 (Exact), but the data has 5",
+		"no-cancel":     "cancelled context succeeded",
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKitCatchesBrokenProviders$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "SOURCETEST_FAULT="+fault)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Errorf("fault %s: the kit passed a broken provider", fault)
+			continue
+		}
+		if !strings.Contains(string(out), want) {
+			t.Errorf("fault %s: the kit failed without saying %q:\n%s", fault, want, out)
+		}
+	}
+}
+
+func TestKitPassesCorrectTable(t *testing.T) {
+	runKit(t, "")
 }
 
 func TestRowStringsAndDiff(t *testing.T) {
