@@ -320,6 +320,10 @@ func TestPruning(t *testing.T) {
 			func(id int64) bool { return id >= 960 }},
 		{"cast int to double", []expr.Expr{cmp(expr.OpLt, &expr.Cast{Input: col(0), To: arrow.PrimitiveTypes.Float64}, lit(arrow.PrimitiveTypes.Float64, 99.5))}, 1,
 			func(id int64) bool { return id < 100 }},
+		{"cast int to decimal", []expr.Expr{cmp(expr.OpGt, &expr.Cast{Input: col(0), To: &arrow.Decimal128Type{Precision: 20, Scale: 1}},
+			lit(&arrow.Decimal128Type{Precision: 20, Scale: 1}, decimal128.FromI64(8995)))}, 1, func(id int64) bool { return id >= 900 }},
+		{"cast decimal to larger scale", []expr.Expr{cmp(expr.OpLt, &expr.Cast{Input: col(3), To: &arrow.Decimal128Type{Precision: 20, Scale: 3}},
+			lit(&arrow.Decimal128Type{Precision: 20, Scale: 3}, decimal128.FromI64(125_001)))}, 2, func(id int64) bool { return id <= 100 }},
 		{"is null", []expr.Expr{&expr.IsNull{Input: col(5)}}, 5, func(id int64) bool { return id < 500 }},
 		{"is not null", []expr.Expr{&expr.IsNull{Input: col(5), Negated: true}}, 5, func(id int64) bool { return id >= 500 }},
 		{"all-null group skipped by comparison", []expr.Expr{cmp(expr.OpGtEq, col(5), lit(arrow.PrimitiveTypes.Int32, int64(0)))}, 5,
@@ -642,13 +646,12 @@ func TestPartitionCodec(t *testing.T) {
 	}
 }
 
-// TestConformance runs the shared provider kit. The engine's filter
-// evaluation (expr.Eval) is the kit's reference for filters; until it is
-// implemented the kit runs without filters.
+// TestConformance runs the shared provider kit, with filters the table
+// accepts (Inexact) and one it refuses.
 func TestConformance(t *testing.T) {
 	dir := t.TempDir()
 	path := writeFile(t, dir, "t.parquet", 0, 400, 64)
-	h := sourcetest.Harness{
+	sourcetest.Run(t, sourcetest.Harness{
 		New: func(t testing.TB) catalog.Table {
 			tbl, err := OpenFile(context.Background(), path)
 			if err != nil {
@@ -657,28 +660,15 @@ func TestConformance(t *testing.T) {
 			return tbl
 		},
 		IOCount: func() int64 { return ioCount.Load() },
-	}
-	if evalWorks() {
-		h.Filters = []expr.Expr{
+		Filters: []expr.Expr{
 			cmp(expr.OpGtEq, col(0), i64(130)),
 			cmp(expr.OpLt, col(2), lit(arrow.FixedWidthTypes.Date32, arrow.Date32(8030))),
 			&expr.IsNull{Input: col(5)},
 			cmp(expr.OpEq, col(0), col(6)),
-		}
-	} else {
-		t.Logf("expr.Eval is not implemented yet: conformance runs without filters")
-	}
-	sourcetest.Run(t, h)
-}
-
-func evalWorks() bool {
-	mem := memory.NewGoAllocator()
-	rec := buildBatch(mem, 0, 2)
-	defer rec.Release()
-	out, err := expr.Eval(context.Background(), cmp(expr.OpGt, col(0), i64(0)), rec, mem)
-	if err != nil {
-		return false
-	}
-	out.Release()
-	return true
+			cmp(expr.OpEq, col(1), lit(arrow.BinaryTypes.String, "name0321")),
+			&expr.In{Input: col(0), List: []expr.Expr{i64(3), i64(390), i64(7000)}},
+			cmp(expr.OpOr, cmp(expr.OpLtEq, col(3), lit(testSchema.Field(3).Type, decimal128.FromI64(1000))),
+				cmp(expr.OpGt, col(4), lit(arrow.PrimitiveTypes.Float64, 190.0))),
+		},
+	})
 }

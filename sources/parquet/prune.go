@@ -83,7 +83,11 @@ func (p constPruner) mayMatch(*rowGroupInfo) bool { return p.match }
 type columnBounds struct {
 	col     int
 	dom     domain
-	toFloat bool // statistics are domInt/float32 but the comparison is domFloat
+	toFloat bool // integer statistics, DOUBLE comparison
+	// toDecimal: integer or decimal statistics compared as DECIMAL at scale
+	// toScale (the Cast's); fromScale is the statistics' scale (0 for ints).
+	toDecimal          bool
+	fromScale, toScale int32
 }
 
 // bounds returns the group's min/max in the comparison's domain, whether
@@ -99,6 +103,17 @@ func (c columnBounds) bounds(rg *rowGroupInfo) (lo, hi value, ok, allNull bool) 
 	lo, hi = s.min, s.max
 	if c.toFloat && s.kind == kindInt {
 		lo.f, hi.f = float64(lo.i), float64(hi.i)
+	}
+	if c.toDecimal {
+		if s.kind == kindInt {
+			lo.d, hi.d = decimal128.FromI64(lo.i), decimal128.FromI64(hi.i)
+		}
+		var err1, err2 error
+		lo.d, err1 = lo.d.Rescale(c.fromScale, c.toScale)
+		hi.d, err2 = hi.d.Rescale(c.fromScale, c.toScale)
+		if err1 != nil || err2 != nil {
+			return value{}, value{}, false, false // out of the cast's range: keep the group
+		}
 	}
 	return lo, hi, true, false
 }
@@ -339,6 +354,19 @@ func (t *Table) columnSide(e expr.Expr) (columnBounds, bool) {
 			return columnBounds{col: c.Index, dom: domFloat, toFloat: true}, true
 		case ci.kind == kindFloat && n.To.ID() == arrow.FLOAT64:
 			return columnBounds{col: c.Index, dom: domFloat}, true
+		}
+		// Widening to DECIMAL (e.g. int_col > 1.5, or a decimal column
+		// compared at a larger scale): monotone, so bounds convert too.
+		if to, ok := n.To.(*arrow.Decimal128Type); ok {
+			switch {
+			case ci.kind == kindInt && isPlainInteger(ci.typ):
+				return columnBounds{col: c.Index, dom: domDecimal, toDecimal: true, toScale: to.Scale}, true
+			case ci.kind == kindDecimal:
+				from := ci.typ.(*arrow.Decimal128Type).Scale
+				if to.Scale >= from {
+					return columnBounds{col: c.Index, dom: domDecimal, toDecimal: true, fromScale: from, toScale: to.Scale}, true
+				}
+			}
 		}
 	}
 	return columnBounds{}, false
