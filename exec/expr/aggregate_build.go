@@ -1,8 +1,6 @@
 package expr
 
 import (
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/quiverdb/quiver/errs"
 )
 
@@ -62,5 +60,3 @@ func NewAggregate(fn AggFunc, arg Expr, distinct bool) (AggregateCall, error) {
 	}
 	return call, nil
 }
-
-var _ = arrow.Null

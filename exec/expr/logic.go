@@ -2,7 +2,6 @@ package expr
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -143,5 +142,3 @@ func toBool(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 	}
 	return castDatum(mem, a, TypeBool)
 }
-
-var _ = array.NewBoolean
