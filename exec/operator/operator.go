@@ -13,8 +13,6 @@
 //   - An operator is used by one goroutine at a time.
 package operator
 
-// PLACEHOLDER: the interface is fixed; constructors are being written.
-
 import (
 	"context"
 
