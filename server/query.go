@@ -1,0 +1,394 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/logical"
+)
+
+// service implements flightsql.Server. BaseServer supplies the SqlInfo
+// handling (registered in newService) and Unimplemented answers for what
+// Quiver does not do (transactions, Substrait). Safe for concurrent use:
+// every field is read-only after newService, except the running registry,
+// which locks.
+type service struct {
+	flightsql.BaseServer
+
+	eng            queryEngine
+	root           *catalog.Root
+	mem            memory.Allocator
+	log            *slog.Logger
+	sign           *signer
+	ttl            time.Duration
+	defaultCatalog string
+	defaultSchema  string
+	running        *runningQueries
+}
+
+var _ flightsql.Server = (*service)(nil)
+
+func newService(cfg Config, eng queryEngine) (*service, error) {
+	s := &service{
+		eng:            eng,
+		root:           eng.Root(),
+		mem:            cfg.Allocator,
+		log:            cfg.Logger,
+		sign:           newSigner(cfg.Secret, time.Now),
+		ttl:            cfg.TicketTTL,
+		defaultCatalog: cfg.DefaultCatalog,
+		defaultSchema:  cfg.DefaultSchema,
+		running:        newRunningQueries(),
+	}
+	s.Alloc = cfg.Allocator
+	if err := s.registerSqlInfo(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// prepare plans sql under opts with a fresh query id.
+func (s *service) prepare(ctx context.Context, opts catalog.Options, sql string) (statement, error) {
+	opts.QueryID = newQueryID()
+	st, err := s.eng.Prepare(ctx, opts, sql)
+	if err != nil {
+		return nil, err
+	}
+	if st.Schema() == nil {
+		return nil, errs.Internalf("engine returned a statement without a schema for %q", abbreviate(sql))
+	}
+	return st, nil
+}
+
+func newQueryID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// resultSchema is what clients are told a statement returns: the engine's
+// schema (DMLSchema for updates) with Flight SQL column metadata.
+func resultSchema(st statement) *arrow.Schema {
+	if st.IsUpdate() {
+		return withColumnMetadata(logical.DMLSchema, columnOrigin{})
+	}
+	return withColumnMetadata(st.Schema(), columnOrigin{})
+}
+
+func noTransactions(id []byte) error {
+	if len(id) > 0 {
+		return errs.NotImplementedf("transactions are not supported; run without a transaction id")
+	}
+	return nil
+}
+
+// ---- ad hoc statements
+
+// GetFlightInfoStatement plans the query and returns one endpoint whose
+// ticket carries the signed SQL and session options. DDL/DML is executed
+// here, once, and its ticket carries the affected-row count (so a replayed
+// ticket never repeats the change).
+func (s *service) GetFlightInfoStatement(ctx context.Context, cmd flightsql.StatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	if err := noTransactions(cmd.GetTransactionId()); err != nil {
+		return nil, err
+	}
+	opts, err := s.sessionOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.flightInfo(ctx, opts, cmd.GetQuery(), desc)
+}
+
+// GetSchemaStatement plans the query and returns its result schema.
+func (s *service) GetSchemaStatement(ctx context.Context, cmd flightsql.StatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
+	if err := noTransactions(cmd.GetTransactionId()); err != nil {
+		return nil, err
+	}
+	opts, err := s.sessionOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.prepare(ctx, opts, cmd.GetQuery())
+	if err != nil {
+		return nil, err
+	}
+	return &flight.SchemaResult{Schema: flight.SerializeSchema(resultSchema(st), s.mem)}, nil
+}
+
+// DoGetStatement runs the statement a ticket from GetFlightInfo carries.
+func (s *service) DoGetStatement(ctx context.Context, cmd flightsql.StatementQueryTicket) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	t, err := s.sign.open(cmd.GetStatementHandle(), kindStatement, kindResult)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.Kind == kindResult {
+		return s.rowsAffected(t.RowsAffected)
+	}
+	return s.run(ctx, t.Options, t.SQL, t.Params)
+}
+
+// DoPutCommandStatementUpdate runs DDL/DML and returns the affected rows.
+func (s *service) DoPutCommandStatementUpdate(ctx context.Context, cmd flightsql.StatementUpdate) (int64, error) {
+	if err := noTransactions(cmd.GetTransactionId()); err != nil {
+		return 0, err
+	}
+	opts, err := s.sessionOptions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	st, err := s.prepare(ctx, opts, cmd.GetQuery())
+	if err != nil {
+		return 0, err
+	}
+	if !st.IsUpdate() {
+		return 0, errs.Invalidf("%q returns rows; run it as a query, not as an update", abbreviate(cmd.GetQuery()))
+	}
+	return st.ExecuteUpdate(ctx, nil)
+}
+
+// ---- prepared statements
+
+// CreatePreparedStatement plans the query and returns a signed handle (SQL +
+// session options, no expiry), the dataset schema (always, also for DDL/DML:
+// the rows_affected schema), the parameter schema (always; empty without
+// `?`) and whether the statement is an update.
+func (s *service) CreatePreparedStatement(ctx context.Context, req flightsql.ActionCreatePreparedStatementRequest) (flightsql.ActionCreatePreparedStatementResult, error) {
+	var res flightsql.ActionCreatePreparedStatementResult
+	if err := noTransactions(req.GetTransactionId()); err != nil {
+		return res, err
+	}
+	opts, err := s.sessionOptions(ctx)
+	if err != nil {
+		return res, err
+	}
+	st, err := s.prepare(ctx, opts, req.GetQuery())
+	if err != nil {
+		return res, err
+	}
+	isUpdate := st.IsUpdate()
+	res.Handle = s.sign.seal(ticket{Kind: kindPrepared, SQL: req.GetQuery(), Options: opts})
+	res.DatasetSchema = resultSchema(st)
+	res.ParameterSchema = parameterSchema(st)
+	res.IsUpdate = &isUpdate
+	return res, nil
+}
+
+func parameterSchema(st statement) *arrow.Schema {
+	if ps := st.ParameterSchema(); ps != nil {
+		return ps
+	}
+	return arrow.NewSchema(nil, nil)
+}
+
+// ClosePreparedStatement verifies the handle; handles hold no server state.
+func (s *service) ClosePreparedStatement(_ context.Context, req flightsql.ActionClosePreparedStatementRequest) error {
+	_, err := s.sign.open(req.GetPreparedStatementHandle(), kindPrepared)
+	return err
+}
+
+// GetFlightInfoPreparedStatement is GetFlightInfoStatement for a handle.
+func (s *service) GetFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	t, err := s.sign.open(cmd.GetPreparedStatementHandle(), kindPrepared)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Params) > 0 {
+		return nil, errBinding
+	}
+	return s.flightInfo(ctx, t.Options, t.SQL, desc)
+}
+
+// GetSchemaPreparedStatement returns the result schema of a handle's query.
+func (s *service) GetSchemaPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
+	t, err := s.sign.open(cmd.GetPreparedStatementHandle(), kindPrepared)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.prepare(ctx, t.Options, t.SQL)
+	if err != nil {
+		return nil, err
+	}
+	return &flight.SchemaResult{Schema: flight.SerializeSchema(resultSchema(st), s.mem)}, nil
+}
+
+// DoGetPreparedStatement runs a handle's statement directly (clients that
+// use the handle itself as the ticket).
+func (s *service) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	t, err := s.sign.open(cmd.GetPreparedStatementHandle(), kindPrepared)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.run(ctx, t.Options, t.SQL, t.Params)
+}
+
+// errBinding is returned when a statement has `?` parameters: binding
+// values is not implemented yet (issue 4).
+var errBinding = errs.NotImplementedf("binding parameter values to prepared statements is not implemented yet (issue 4); inline the values in the SQL")
+
+// DoPutPreparedStatementQuery accepts parameter batches for a handle. A
+// statement without parameters keeps its handle (the batches, usually
+// empty, are consumed and ignored).
+func (s *service) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.PreparedStatementQuery, rdr flight.MessageReader, _ flight.MetadataWriter) ([]byte, error) {
+	t, err := s.sign.open(cmd.GetPreparedStatementHandle(), kindPrepared)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.prepare(ctx, t.Options, t.SQL)
+	if err != nil {
+		return nil, err
+	}
+	if parameterSchema(st).NumFields() > 0 {
+		return nil, errBinding
+	}
+	if err := drain(rdr); err != nil {
+		return nil, err
+	}
+	return cmd.GetPreparedStatementHandle(), nil
+}
+
+// DoPutPreparedStatementUpdate runs a handle's DDL/DML.
+func (s *service) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql.PreparedStatementUpdate, rdr flight.MessageReader) (int64, error) {
+	t, err := s.sign.open(cmd.GetPreparedStatementHandle(), kindPrepared)
+	if err != nil {
+		return 0, err
+	}
+	st, err := s.prepare(ctx, t.Options, t.SQL)
+	if err != nil {
+		return 0, err
+	}
+	if parameterSchema(st).NumFields() > 0 {
+		return 0, errBinding
+	}
+	if err := drain(rdr); err != nil {
+		return 0, err
+	}
+	if !st.IsUpdate() {
+		return 0, errs.Invalidf("%q returns rows; run it as a query, not as an update", abbreviate(t.SQL))
+	}
+	return st.ExecuteUpdate(ctx, nil)
+}
+
+// drain consumes a DoPut stream whose batches carry nothing we use.
+func drain(rdr flight.MessageReader) error {
+	for rdr.Next() {
+	}
+	if err := rdr.Err(); err != nil {
+		return errs.Wrap(errs.ErrInvalid, err, "reading the uploaded batches")
+	}
+	return nil
+}
+
+// ---- shared
+
+// flightInfo plans sql and describes its result: the schema, one endpoint
+// with an empty location (= this server, any replica) and a signed ticket,
+// total_records exact or -1, total_bytes -1. DDL/DML runs here (see
+// GetFlightInfoStatement).
+func (s *service) flightInfo(ctx context.Context, opts catalog.Options, sql string, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	st, err := s.prepare(ctx, opts, sql)
+	if err != nil {
+		return nil, err
+	}
+	if parameterSchema(st).NumFields() > 0 {
+		return nil, errBinding
+	}
+	expires := time.Now().Add(s.ttl)
+	t := ticket{Kind: kindStatement, Expires: expires, SQL: sql, Options: opts}
+	total := st.TotalRecords()
+	if st.IsUpdate() {
+		n, err := st.ExecuteUpdate(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		t = ticket{Kind: kindResult, Expires: expires, RowsAffected: n}
+		total = 1
+	}
+	if total < 0 {
+		total = -1
+	}
+	tkt, err := statementTicket(s.sign.seal(t))
+	if err != nil {
+		return nil, err
+	}
+	return &flight.FlightInfo{
+		Schema:           flight.SerializeSchema(resultSchema(st), s.mem),
+		FlightDescriptor: desc,
+		Endpoint: []*flight.FlightEndpoint{{
+			Ticket:         &flight.Ticket{Ticket: tkt},
+			ExpirationTime: timestamppb.New(expires),
+		}},
+		TotalRecords: total,
+		TotalBytes:   -1,
+	}, nil
+}
+
+// statementTicket wraps signed bytes as the Flight SQL TicketStatementQuery
+// that DoGet routes.
+func statementTicket(handle []byte) ([]byte, error) {
+	var a anypb.Any
+	if err := a.MarshalFrom(&pb.TicketStatementQuery{StatementHandle: handle}); err != nil {
+		return nil, errs.Wrap(errs.ErrInternal, err, "encoding a ticket")
+	}
+	b, err := proto.Marshal(&a)
+	if err != nil {
+		return nil, errs.Wrap(errs.ErrInternal, err, "encoding a ticket")
+	}
+	return b, nil
+}
+
+// run plans and executes sql and returns the result stream. DDL/DML
+// returns its one-row affected-count result.
+func (s *service) run(ctx context.Context, opts catalog.Options, sql string, params []byte) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	if len(params) > 0 {
+		return nil, nil, errBinding
+	}
+	st, err := s.prepare(ctx, opts, sql)
+	if err != nil {
+		return nil, nil, err
+	}
+	if parameterSchema(st).NumFields() > 0 {
+		return nil, nil, errBinding
+	}
+	if st.IsUpdate() {
+		n, err := st.ExecuteUpdate(ctx, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.rowsAffected(n)
+	}
+	rdr, err := st.Execute(ctx, s.mem, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rdr == nil {
+		return nil, nil, errs.Internalf("engine returned no reader for %q", abbreviate(sql))
+	}
+	schema := resultSchema(st)
+	return schema, s.streamReader(ctx, rdr, schema), nil
+}
+
+// rowsAffected is the one-row result of an update.
+func (s *service) rowsAffected(n int64) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	schema := withColumnMetadata(logical.DMLSchema, columnOrigin{})
+	b := array.NewInt64Builder(s.mem)
+	defer b.Release()
+	b.Append(n)
+	col := b.NewInt64Array()
+	defer col.Release()
+	return schema, oneBatch(array.NewRecordBatch(schema, []arrow.Array{col}, 1)), nil
+}
