@@ -4,9 +4,6 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/errs"
@@ -26,7 +23,8 @@ type filterOp struct {
 }
 
 // NewFilter returns an operator emitting input's rows for which predicate
-// (a BOOL expression over input's schema) is TRUE. Batches where every row
+// (an expression over input's schema, normally BOOL) is TRUE; NULL and FALSE
+// rows are dropped (expr.FilterBatch). Batches where every row
 // passes are forwarded without copying; batches where none passes are
 // skipped, so Filter never emits an empty batch. A constant FALSE or NULL
 // predicate emits nothing without reading the input.
@@ -46,8 +44,8 @@ func (o *filterOp) Schema() *arrow.Schema { return o.input.Schema() }
 func (o *filterOp) Children() []Operator  { return []Operator{o.input} }
 
 func (o *filterOp) Open(ctx context.Context) error {
-	if t := o.predicate.Type(); t == nil || (t.ID() != arrow.BOOL && t.ID() != arrow.NULL) {
-		return errs.Internalf("filter predicate %s has type %v, want BOOL", o.predicate, t)
+	if o.predicate == nil {
+		return errs.Internalf("filter without a predicate")
 	}
 	if o.dropAll {
 		return nil
@@ -87,58 +85,19 @@ func (o *filterOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 }
 
-// filter applies the predicate to b: the result is nil when no row passes,
-// b retained when all do, a new batch otherwise.
+// filter applies the predicate to b (expr.FilterBatch: TRUE rows stay,
+// with MySQL's truthiness for non-BOOL predicates). The result is nil when
+// no row passes, b retained when all do, a new batch otherwise.
 func (o *filterOp) filter(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
-	maskArr, err := evalExpr(ctx, o.predicate, b, o.mem)
+	out, err := expr.FilterBatch(ctx, o.predicate, b, o.mem)
 	if err != nil {
 		return nil, err
 	}
-	defer maskArr.Release()
-	mask, ok := maskArr.(*array.Boolean)
-	if !ok {
-		if maskArr.DataType().ID() == arrow.NULL {
-			return nil, nil // all NULL: nothing passes
-		}
-		return nil, errs.Internalf("filter predicate %s evaluated to %s, want BOOL", o.predicate, maskArr.DataType())
-	}
-	n := mask.Len()
-	selected := countTrue(mask)
-	switch selected {
-	case 0:
+	if out.NumRows() == 0 {
+		out.Release()
 		return nil, nil
-	case n:
-		b.Retain()
-		return b, nil
-	}
-	cctx := compute.WithAllocator(ctx, o.mem)
-	out, err := compute.FilterRecordBatch(cctx, b, mask, &compute.FilterOptions{NullSelection: compute.SelectionDropNulls})
-	if err != nil {
-		return nil, errs.Wrap(errs.ErrInternal, err, "filter %s", o.predicate)
 	}
 	return out, nil
-}
-
-// countTrue counts the rows that are valid and TRUE.
-func countTrue(mask *array.Boolean) int {
-	n := mask.Len()
-	if n == 0 {
-		return 0
-	}
-	d := mask.Data()
-	vals := d.Buffers()[1].Bytes()
-	if mask.NullN() == 0 {
-		return bitutil.CountSetBits(vals, d.Offset(), n)
-	}
-	valid := d.Buffers()[0].Bytes()
-	cnt := 0
-	off := d.Offset()
-	for i := 0; i < n; i++ {
-		if bitutil.BitIsSet(vals, off+i) && bitutil.BitIsSet(valid, off+i) {
-			cnt++
-		}
-	}
-	return cnt
 }
 
 func (o *filterOp) Close() error {
