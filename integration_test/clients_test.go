@@ -1,0 +1,284 @@
+package integration_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	adbcflight "github.com/apache/arrow-adbc/go/adbc/driver/flightsql"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	_ "github.com/apache/arrow-go/v18/arrow/flight/flightsql/driver"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// adbcQuery runs sql through the ADBC Go driver and returns the rows
+// rendered as strings ("NULL" for nulls), one []string per row.
+func adbcQuery(t *testing.T, cnxn adbc.Connection, query string) ([]string, [][]string) {
+	t.Helper()
+	stmt, err := cnxn.NewStatement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	if err := stmt.SetSqlQuery(query); err != nil {
+		t.Fatal(err)
+	}
+	rdr, _, err := stmt.ExecuteQuery(ctxT(t))
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rdr.Release()
+	return collect(t, rdr)
+}
+
+func collect(t *testing.T, rdr array.RecordReader) ([]string, [][]string) {
+	t.Helper()
+	var names []string
+	for _, f := range rdr.Schema().Fields() {
+		names = append(names, f.Name)
+	}
+	var rows [][]string
+	for rdr.Next() {
+		rows = append(rows, render(rdr.RecordBatch())...)
+	}
+	if err := rdr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names, rows
+}
+
+func render(rec arrow.RecordBatch) [][]string {
+	var rows [][]string
+	for r := 0; r < int(rec.NumRows()); r++ {
+		row := make([]string, rec.NumCols())
+		for c := range row {
+			if rec.Column(c).IsNull(r) {
+				row[c] = "NULL"
+			} else {
+				row[c] = rec.Column(c).ValueStr(r)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func openADBC(t *testing.T, s *server) adbc.Connection {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	t.Cleanup(func() { mem.AssertSize(t, 0) })
+	db, err := adbcflight.NewDriver(mem).NewDatabase(map[string]string{adbc.OptionKeyURI: s.URI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cnxn, err := db.Open(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cnxn.Close() })
+	return cnxn
+}
+
+func TestADBCGoDriverQueries(t *testing.T) {
+	s := startServer(t)
+	cnxn := openADBC(t, s)
+
+	_, rows := adbcQuery(t, cnxn, "SELECT count(*) FROM tpch.region")
+	if len(rows) != 1 || rows[0][0] != "5" {
+		t.Fatalf("tpch.region count = %v, want 5", rows)
+	}
+	names, rows := adbcQuery(t, cnxn, "SELECT n_name, n_regionkey FROM demo.tpch.nation WHERE n_nationkey < 3 ORDER BY n_nationkey")
+	if strings.Join(names, ",") != "n_name,n_regionkey" || len(rows) != 3 {
+		t.Fatalf("nation: %v %v", names, rows)
+	}
+	_, rows = adbcQuery(t, cnxn, "SELECT region, count(*) AS n, sum(quantity) FROM sales WHERE day BETWEEN 10 AND 19 GROUP BY region ORDER BY region")
+	total := 0
+	for _, r := range rows {
+		var n int
+		for _, ch := range r[1] {
+			n = n*10 + int(ch-'0')
+		}
+		total += n
+	}
+	if total != 100 { // 10 days × 10 rows a day in the demo data
+		t.Fatalf("sales rows for days 10..19 = %d, want 100 (%v)", total, rows)
+	}
+	_, rows = adbcQuery(t, cnxn, "SELECT name FROM customers WHERE id = 1")
+	if len(rows) != 1 {
+		t.Fatalf("customers id=1: %v", rows)
+	}
+	_, rows = adbcQuery(t, cnxn, "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind")
+	if len(rows) == 0 || len(rows) > 4 {
+		t.Fatalf("events kinds: %v", rows)
+	}
+}
+
+func TestADBCGoDriverMetadata(t *testing.T) {
+	s := startServer(t)
+	cnxn := openADBC(t, s)
+	ctx := ctxT(t)
+
+	schema, err := cnxn.GetTableSchema(ctx, ptr("demo"), ptr("tpch"), "lineitem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := schema.FieldsByName("l_orderkey"); !ok {
+		t.Fatalf("lineitem schema lacks l_orderkey: %v", schema)
+	}
+	rdr, err := cnxn.GetObjects(ctx, adbc.ObjectDepthTables, ptr("demo"), nil, ptr("sal%"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	found := false
+	for rdr.Next() {
+		js, _ := rdr.RecordBatch().MarshalJSON()
+		if strings.Contains(string(js), `"sales"`) {
+			found = true
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatal("GetObjects(table_name LIKE 'sal%') did not list demo.public.sales")
+	}
+	info, err := cnxn.GetInfo(ctx, []adbc.InfoCode{adbc.InfoVendorName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer info.Release()
+	var vendor string
+	for info.Next() {
+		js, _ := info.RecordBatch().MarshalJSON()
+		vendor += string(js)
+	}
+	if !strings.Contains(vendor, "Quiver") {
+		t.Fatalf("vendor name not reported: %s", vendor)
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func TestFlightSQLClientAndErrors(t *testing.T) {
+	s := startServer(t)
+	client, err := flightsql.NewClient(s.addr, nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx := ctxT(t)
+
+	info, err := client.Execute(ctx, "SELECT r_regionkey, r_name FROM tpch.region ORDER BY r_regionkey DESC LIMIT 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Endpoint) != 1 || len(info.Endpoint[0].Location) != 0 {
+		t.Fatalf("want one endpoint with no location, got %v", info.Endpoint)
+	}
+	rdr, err := client.DoGet(ctx, info.Endpoint[0].Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows := collect(t, rdr)
+	rdr.Release()
+	if len(rows) != 2 || rows[0][0] != "4" || rows[1][0] != "3" {
+		t.Fatalf("rows = %v", rows)
+	}
+
+	for _, c := range []struct {
+		sql  string
+		code codes.Code
+		want string
+	}{
+		{"SELEC 1", codes.InvalidArgument, "line 1"},
+		{"SELECT * FROM no_such_table", codes.NotFound, "no_such_table"},
+		{"SELECT no_such_column FROM tpch.region", codes.NotFound, "no_such_column"},
+		{"SELECT * FROM tpch.region a JOIN tpch.nation b ON a.r_regionkey = b.n_regionkey", codes.Unimplemented, "JOIN"},
+		{"SELECT " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000), codes.ResourceExhausted, "nest deeper than 1000"},
+	} {
+		_, err := client.Execute(ctx, c.sql)
+		st, _ := status.FromError(err)
+		if err == nil || st.Code() != c.code || !strings.Contains(st.Message(), c.want) {
+			t.Errorf("%.60s: got %v, want %v mentioning %q", c.sql, err, c.code, c.want)
+		}
+	}
+	// The server keeps serving after errors.
+	if _, err := client.Execute(ctx, "SELECT 1"); err != nil {
+		t.Fatalf("server stopped answering after errors: %v", err)
+	}
+	if strings.Contains(s.Log(), "panic") {
+		t.Fatalf("server logged a panic:\n%s", s.Log())
+	}
+}
+
+func TestDatabaseSQLDriver(t *testing.T) {
+	s := startServer(t)
+	db, err := sql.Open("flightsql", "flightsql://"+s.addr+"?timeout=30s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := ctxT(t)
+	var n int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM tpch.nation").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 25 {
+		t.Fatalf("nation count = %d, want 25", n)
+	}
+	if _, err := db.ExecContext(ctx, "CREATE TABLE scratch.notes (id BIGINT, body VARCHAR(100))"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ExecContext(ctx, "INSERT INTO scratch.notes VALUES (1, 'one'), (2, NULL), (3, 'three')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := res.RowsAffected(); got != 3 {
+		t.Fatalf("rows affected = %d, want 3", got)
+	}
+	rows, err := db.QueryContext(ctx, "SELECT id, body FROM scratch.notes WHERE body IS NOT NULL ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, body)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if strings.Join(got, ",") != "one,three" {
+		t.Fatalf("got %v", got)
+	}
+	if _, err := db.ExecContext(ctx, "DROP TABLE scratch.notes"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExecContext(ctx, "DROP TABLE scratch.notes")
+	if err == nil || status.Code(errors.Unwrap(err)) == codes.OK && !strings.Contains(err.Error(), "notes") {
+		t.Fatalf("dropping a missing table: %v", err)
+	}
+}
