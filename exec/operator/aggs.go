@@ -163,7 +163,7 @@ type sumAcc struct {
 func newSumAcc(t arrow.DataType, avg bool) (*sumAcc, error) {
 	s := &sumAcc{avg: avg, k: kindOf(t)}
 	switch s.k {
-	case kI8, kI16, kI32, kI64, kU8, kU16, kU32, kU64, kF32, kF64, kNull:
+	case kI8, kI16, kI32, kI64, kU8, kU16, kU32, kU64, kF32, kF64, kNull, kBool:
 	case kDec128:
 		s.scale = t.(*arrow.Decimal128Type).Scale
 	default:
@@ -196,6 +196,16 @@ func (s *sumAcc) update(_ context.Context, ids []int32, arg arrow.Array) error {
 	v := validityOf(arg)
 	switch s.k {
 	case kNull:
+	case kBool: // TRUE is 1, FALSE 0 (MySQL)
+		ba := arg.(*array.Boolean)
+		for i, g := range ids {
+			if v.valid(i) {
+				if ba.Value(i) {
+					s.dec[g] = add128(s.dec[g], 1)
+				}
+				s.cnt[g]++
+			}
+		}
 	case kI8:
 		sumSigned(s, ids, fixedValues[int8](arg), v)
 	case kI16:

@@ -52,6 +52,8 @@ var testAggs = []aggSpec{
 	{expr.AggMax, "day", false, arrow.FixedWidthTypes.Date32},
 	{expr.AggMin, "keep", false, arrow.FixedWidthTypes.Boolean},
 	{expr.AggMax, "keep", false, arrow.FixedWidthTypes.Boolean},
+	{expr.AggSum, "keep", false, dec38s0},
+	{expr.AggAvg, "keep", false, dec38s4},
 }
 
 func (a aggSpec) call() expr.AggregateCall {
@@ -146,10 +148,19 @@ func refAgg(a aggSpec, argT arrow.DataType, vals []any) any {
 			return s / float64(len(vals))
 		}
 		return s
-	case arrow.INT64:
+	case arrow.INT64, arrow.BOOL:
 		s := new(big.Rat)
 		for _, v := range vals {
-			s.Add(s, new(big.Rat).SetInt64(v.(int64)))
+			x, ok := v.(int64)
+			if b, isBool := v.(bool); isBool && b {
+				x, ok = 1, true
+			} else if isBool {
+				x, ok = 0, true
+			}
+			if !ok {
+				panic("refAgg: bad int")
+			}
+			s.Add(s, new(big.Rat).SetInt64(x))
 		}
 		if a.fn == expr.AggAvg {
 			return ratString(s.Quo(s, new(big.Rat).SetInt64(int64(len(vals)))), 4)

@@ -181,6 +181,12 @@ func (o *sortOp) sortAll(ctx context.Context) error {
 		}
 		cols[i] = c
 	}
+	if len(o.keys) == 1 {
+		if idx, ok := sortSingleFixed(keyArrs[0], o.keys[0]); ok {
+			o.idx = idx
+			return ctx.Err()
+		}
+	}
 	o.idx = make([]int32, rows)
 	for i := range o.idx {
 		o.idx[i] = int32(i)
@@ -266,6 +272,81 @@ func newSortCol(a arrow.Array, k SortKey) (sortCol, error) {
 
 func orderedCmp[T cmp.Ordered](v []T) func(a, b int32) int {
 	return func(a, b int32) int { return cmp.Compare(v[a], v[b]) }
+}
+
+// sortSingleFixed is the fast path for one numeric or temporal key: it
+// sorts (value, row) pairs, which keeps comparisons in cache, and places the
+// NULL rows (in input order) before or after. ok is false for other types.
+func sortSingleFixed(a arrow.Array, k SortKey) (idx []int32, ok bool) {
+	switch kindOf(a.DataType()) {
+	case kI8:
+		return sortPairs(fixedValues[int8](a), validityOf(a), k), true
+	case kI16:
+		return sortPairs(fixedValues[int16](a), validityOf(a), k), true
+	case kI32:
+		return sortPairs(fixedValues[int32](a), validityOf(a), k), true
+	case kI64:
+		return sortPairs(fixedValues[int64](a), validityOf(a), k), true
+	case kU8:
+		return sortPairs(fixedValues[uint8](a), validityOf(a), k), true
+	case kU16:
+		return sortPairs(fixedValues[uint16](a), validityOf(a), k), true
+	case kU32:
+		return sortPairs(fixedValues[uint32](a), validityOf(a), k), true
+	case kU64:
+		return sortPairs(fixedValues[uint64](a), validityOf(a), k), true
+	case kF32:
+		return sortPairs(fixedValues[float32](a), validityOf(a), k), true
+	case kF64:
+		return sortPairs(fixedValues[float64](a), validityOf(a), k), true
+	}
+	return nil, false
+}
+
+type sortPair[T cmp.Ordered] struct {
+	v T
+	i int32
+}
+
+func sortPairs[T interface {
+	cmp.Ordered
+	arrow.FixedWidthType
+}](vals []T, v validity, k SortKey) []int32 {
+	pairs := make([]sortPair[T], 0, len(vals))
+	var nulls []int32
+	for i, x := range vals {
+		if v.valid(i) {
+			pairs = append(pairs, sortPair[T]{x, int32(i)})
+		} else {
+			nulls = append(nulls, int32(i))
+		}
+	}
+	if k.Desc {
+		slices.SortFunc(pairs, func(a, b sortPair[T]) int {
+			if r := cmp.Compare(b.v, a.v); r != 0 {
+				return r
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+	} else {
+		slices.SortFunc(pairs, func(a, b sortPair[T]) int {
+			if r := cmp.Compare(a.v, b.v); r != 0 {
+				return r
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+	}
+	idx := make([]int32, 0, len(vals))
+	if k.NullsFirst {
+		idx = append(idx, nulls...)
+	}
+	for _, p := range pairs {
+		idx = append(idx, p.i)
+	}
+	if !k.NullsFirst {
+		idx = append(idx, nulls...)
+	}
+	return idx
 }
 
 // sortIndices orders idx by cols. Ties are broken by the index itself, so
