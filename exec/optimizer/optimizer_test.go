@@ -69,7 +69,9 @@ func field(name string, t arrow.DataType) arrow.Field {
 	return arrow.Field{Name: name, Type: t, Nullable: true}
 }
 
-func testRoot(t testing.TB, asked *[]string) *catalog.Root {
+// testRoot builds demo.public.{plain,push}; it panics on setup errors so
+// examples can use it too.
+func testRoot(asked *[]string) *catalog.Root {
 	cols := []arrow.Field{
 		field("id", arrow.PrimitiveTypes.Int64),
 		field("day", arrow.PrimitiveTypes.Int32),
@@ -82,10 +84,10 @@ func testRoot(t testing.TB, asked *[]string) *catalog.Root {
 	root := catalog.NewRoot()
 	c := catalog.NewCatalog("demo")
 	if err := c.AddSchema("public", catalog.NewStatic(map[string]catalog.Table{"plain": plain, "push": push})); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	if err := root.Add(c); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	return root
 }
@@ -112,7 +114,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []string
-	root := testRoot(t, &asked)
+	root := testRoot(&asked)
 	var out strings.Builder
 	out.WriteString("# sql, ----, the unoptimized plan, then the plan after DefaultRules.\n# Regenerate with go test -rewrite.\n\n")
 	for _, block := range strings.Split(string(data), "\n\n") {
@@ -179,7 +181,7 @@ func arrowSchemaEqual(a, b *arrow.Schema) bool {
 
 func TestNoRulesKeepsPlan(t *testing.T) {
 	var asked []string
-	plan := build(t, testRoot(t, &asked), "SELECT id FROM push WHERE day > 1 LIMIT 3")
+	plan := build(t, testRoot(&asked), "SELECT id FROM push WHERE day > 1 LIMIT 3")
 	for _, rules := range [][]optimizer.Rule{nil, {}} {
 		got, err := optimizer.Optimize(context.Background(), plan, rules)
 		if err != nil || got != plan {
@@ -190,7 +192,7 @@ func TestNoRulesKeepsPlan(t *testing.T) {
 
 func TestPushdownBindsToTableSchema(t *testing.T) {
 	var asked []string
-	root := testRoot(t, &asked)
+	root := testRoot(&asked)
 	// Pruning first narrows the scan; a later pushdown must still hand the
 	// table filters over its full schema (region is column 3).
 	plan := build(t, root, "SELECT region FROM push WHERE region = 'EU'")
@@ -229,7 +231,7 @@ func (badVerdicts) SupportsFilters([]expr.Expr) ([]catalog.Verdict, error) { ret
 
 func TestRuleFailures(t *testing.T) {
 	var asked []string
-	plan := build(t, testRoot(t, &asked), "SELECT id FROM plain")
+	plan := build(t, testRoot(&asked), "SELECT id FROM plain")
 	_, err := optimizer.Optimize(context.Background(), plan, []optimizer.Rule{panicRule{}})
 	if !errors.Is(err, errs.ErrInternal) || !strings.Contains(err.Error(), "panics") {
 		t.Fatalf("panicking rule: %v", err)

@@ -108,7 +108,7 @@ type goldenCase struct {
 	sql, want string
 }
 
-func readGolden(t *testing.T, path string) []goldenCase {
+func readGolden(t testing.TB, path string) []goldenCase {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	must(t, err)
