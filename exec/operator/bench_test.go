@@ -19,7 +19,10 @@ var benchSchema = arrow.NewSchema([]arrow.Field{
 
 // benchBatches builds n rows in 8192-row batches: k = i % groups, v random.
 func benchBatches(n, groups int) []arrow.RecordBatch {
-	mem := memory.NewGoAllocator()
+	return benchBatchesMem(memory.NewGoAllocator(), n, groups)
+}
+
+func benchBatchesMem(mem memory.Allocator, n, groups int) []arrow.RecordBatch {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var out []arrow.RecordBatch
 	for start := 0; start < n; start += maxBatchRows {
@@ -137,5 +140,17 @@ func BenchmarkSortTwoKeys(b *testing.B) {
 	v := &expr.Column{Index: 1, Name: "v", DataType: arrow.PrimitiveTypes.Int64}
 	runBench(b, rows, func() Operator {
 		return NewSort(NewBatches(benchSchema, bs), []SortKey{{Expr: k, Desc: true}, {Expr: v}}, mem, nil)
+	})
+}
+
+// BenchmarkTopN: ORDER BY v DESC LIMIT 10 over 1M rows.
+func BenchmarkTopN(b *testing.B) {
+	const rows = 1_000_000
+	bs := benchBatches(rows, 1000)
+	defer releaseBatches(bs)
+	mem := memory.NewGoAllocator()
+	v := &expr.Column{Index: 1, Name: "v", DataType: arrow.PrimitiveTypes.Int64}
+	runBench(b, rows, func() Operator {
+		return NewTopN(NewBatches(benchSchema, bs), []SortKey{{Expr: v, Desc: true}}, 10, mem, nil)
 	})
 }

@@ -30,6 +30,7 @@ type SortKey struct {
 type sortOp struct {
 	input Operator
 	keys  []SortKey
+	fetch int64 // rows to emit, -1 for all (TopN when >= 0)
 	mem   memory.Allocator
 	res   reservation
 
@@ -51,13 +52,30 @@ type sortOp struct {
 // Strings and binary values compare bytewise. MySQL's default collation
 // compares case-insensitively; collation-aware ordering is later work.
 func NewSort(input Operator, keys []SortKey, mem memory.Allocator, budget *Budget) Operator {
-	return &sortOp{input: input, keys: keys, mem: mem, res: reservation{budget: budget, op: "sort"}}
+	return &sortOp{input: input, keys: keys, fetch: -1, mem: mem, res: reservation{budget: budget, op: "sort"}}
+}
+
+// NewTopN is NewSort that emits only the first fetch rows (ORDER BY ...
+// LIMIT fetch) and holds only about max(2*fetch, 8192) rows at a time: it
+// sorts and truncates its buffer whenever the buffer reaches that size. The
+// rows emitted are exactly the first fetch rows NewSort would emit (ties in
+// input order). fetch < 0 is NewSort; fetch 0 reads nothing.
+func NewTopN(input Operator, keys []SortKey, fetch int64, mem memory.Allocator, budget *Budget) Operator {
+	if fetch < 0 {
+		fetch = -1
+	}
+	return &sortOp{input: input, keys: keys, fetch: fetch, mem: mem, res: reservation{budget: budget, op: "top-n sort"}}
 }
 
 func (o *sortOp) Schema() *arrow.Schema { return o.input.Schema() }
 func (o *sortOp) Children() []Operator  { return []Operator{o.input} }
 
-func (o *sortOp) Open(ctx context.Context) error { return o.input.Open(ctx) }
+func (o *sortOp) Open(ctx context.Context) error {
+	if o.fetch == 0 {
+		return nil
+	}
+	return o.input.Open(ctx)
+}
 
 func (o *sortOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if o.cur != nil {
@@ -108,12 +126,18 @@ func takeRows(ctx context.Context, mem memory.Allocator, b arrow.RecordBatch, ro
 }
 
 // sortAll collects the input into one batch and computes the row order.
+// With a fetch bound it compacts as it goes: whenever the buffered rows
+// reach compactAt, it sorts them and keeps only the first fetch rows, so
+// it holds O(fetch + batch) rows however large the input.
 func (o *sortOp) sortAll(ctx context.Context) error {
 	var batches []arrow.RecordBatch
 	defer func() { releaseBatches(batches) }()
-	var held int64 // bytes of batches reserved
 	var rows int64
-	for {
+	compactAt := int64(-1)
+	if o.fetch >= 0 && o.fetch <= math.MaxInt32/4 {
+		compactAt = max(2*o.fetch, maxBatchRows)
+	}
+	for o.fetch != 0 {
 		b, err := o.input.Next(ctx)
 		if err != nil {
 			return err
@@ -124,75 +148,138 @@ func (o *sortOp) sortAll(ctx context.Context) error {
 		if b.NumRows() == 0 {
 			continue
 		}
-		n := batchBytes(b)
-		if err := o.res.grow(n); err != nil {
+		if err := o.res.grow(batchBytes(b)); err != nil {
 			return err
 		}
-		held += n
 		b.Retain()
 		batches = append(batches, b)
 		rows += b.NumRows()
+		if compactAt > 0 && rows >= compactAt {
+			data, err := o.combine(batches, rows)
+			batches = nil
+			if err != nil {
+				return err
+			}
+			top, err := o.topRows(ctx, data)
+			data.Release()
+			if err != nil {
+				return err
+			}
+			batches = []arrow.RecordBatch{top}
+			rows = top.NumRows()
+		}
 	}
 	o.inputClosed = true
 	if err := o.input.Close(); err != nil {
 		return err
 	}
 	if rows == 0 {
-		o.res.shrink(held)
+		releaseBatches(batches)
+		batches = nil
+		o.res.releaseAll()
 		return nil
 	}
 	if rows > math.MaxInt32 {
 		return errs.Exhaustedf("sort of %d rows exceeds the %d rows one sort can hold", rows, math.MaxInt32)
 	}
-	if len(batches) == 1 {
-		o.data = batches[0]
-		batches = nil
-	} else {
-		data, err := concatBatches(o.mem, o.input.Schema(), batches, rows)
-		if err != nil {
-			return err
-		}
-		n := batchBytes(data)
-		if err := o.res.grow(n); err != nil {
-			data.Release()
-			return err
-		}
-		o.data = data
-		releaseBatches(batches)
-		batches = nil
-		o.res.shrink(held)
-	}
-	if err := o.res.grow(4 * rows); err != nil {
+	data, err := o.combine(batches, rows)
+	batches = nil
+	if err != nil {
 		return err
 	}
+	o.data = data
+	idx, err := o.order(ctx, data)
+	if err != nil {
+		return err
+	}
+	if o.fetch >= 0 && int64(len(idx)) > o.fetch {
+		idx = idx[:o.fetch]
+	}
+	o.idx = idx
+	return ctx.Err()
+}
 
+// combine turns batches (whose bytes are reserved; it takes them over)
+// into one batch, moving the reservation to the result.
+func (o *sortOp) combine(batches []arrow.RecordBatch, rows int64) (arrow.RecordBatch, error) {
+	defer releaseBatches(batches)
+	if len(batches) == 1 {
+		batches[0].Retain()
+		return batches[0], nil
+	}
+	data, err := concatBatches(o.mem, o.input.Schema(), batches, rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.res.grow(batchBytes(data)); err != nil {
+		data.Release()
+		return nil, err
+	}
+	for _, b := range batches {
+		o.res.shrink(batchBytes(b))
+	}
+	return data, nil
+}
+
+// topRows returns the first fetch rows of data in sort order, as a new
+// batch whose bytes replace data's in the reservation.
+func (o *sortOp) topRows(ctx context.Context, data arrow.RecordBatch) (arrow.RecordBatch, error) {
+	idx, err := o.order(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(idx)) > o.fetch {
+		idx = idx[:o.fetch]
+	}
+	// Keep input order among the kept rows' ties: idx is sorted by key and
+	// then by position, which is what a stable sort of the whole input
+	// would give for these rows.
+	top, err := takeRows(ctx, o.mem, data, idx)
+	o.res.shrink(4 * int64(data.NumRows()))
+	if err != nil {
+		return nil, err
+	}
+	if err := o.res.grow(batchBytes(top)); err != nil {
+		top.Release()
+		return nil, err
+	}
+	o.res.shrink(batchBytes(data))
+	return top, nil
+}
+
+// order evaluates the sort keys over data and returns its rows in sorted
+// order (4 bytes per row are added to the reservation).
+func (o *sortOp) order(ctx context.Context, data arrow.RecordBatch) ([]int32, error) {
+	rows := data.NumRows()
+	if err := o.res.grow(4 * rows); err != nil {
+		return nil, err
+	}
 	keyArrs := make([]arrow.Array, len(o.keys))
 	defer releaseArrays(keyArrs)
 	cols := make([]sortCol, len(o.keys))
 	for i, k := range o.keys {
-		a, err := evalExpr(ctx, k.Expr, o.data, o.mem)
+		a, err := evalExpr(ctx, k.Expr, data, o.mem)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		keyArrs[i] = a
 		c, err := newSortCol(a, k)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cols[i] = c
 	}
 	if len(o.keys) == 1 {
 		if idx, ok := sortSingleFixed(keyArrs[0], o.keys[0]); ok {
-			o.idx = idx
-			return ctx.Err()
+			return idx, nil
 		}
 	}
-	o.idx = make([]int32, rows)
-	for i := range o.idx {
-		o.idx[i] = int32(i)
+	idx := make([]int32, rows)
+	for i := range idx {
+		idx[i] = int32(i)
 	}
-	sortIndices(o.idx, cols)
-	return ctx.Err()
+	sortIndices(idx, cols)
+	return idx, nil
 }
 
 // concatBatches concatenates batches column by column.

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
 )
 
 // refCompare orders two plain values of one column (non-NULL).
@@ -128,4 +130,48 @@ func TestSortBudget(t *testing.T) {
 	if budget.Used() != 0 {
 		t.Fatalf("budget still holds %d bytes after Close", budget.Used())
 	}
+}
+
+func TestTopN(t *testing.T) {
+	rows := testRows(1100)
+	keys := []SortKey{{Expr: col(testSchema, "grp"), NullsFirst: true}, {Expr: col(testSchema, "s"), Desc: true}}
+	cols := []int{1, 2}
+	ref := refSort(rows, cols, keys)
+	for _, size := range batchSizes {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			mem := newMem(t)
+			bs := buildBatches(t, mem, testSchema, rows, size)
+			defer releaseBatches(bs)
+			for _, fetch := range []int64{0, 1, 7, 500, 1100, 5000, -1} {
+				want := ref
+				if fetch >= 0 && fetch < int64(len(ref)) {
+					want = ref[:fetch]
+				}
+				budget := NewBudget(1 << 30)
+				got := drain(t, NewTopN(NewBatches(testSchema, bs), keys, fetch, mem, budget))
+				assertRows(t, got, want)
+				if budget.Used() != 0 {
+					t.Fatalf("budget holds %d", budget.Used())
+				}
+			}
+		})
+	}
+}
+
+func TestTopNBoundedMemory(t *testing.T) {
+	mem := newMem(t)
+	const rows = 200_000
+	bs := benchBatchesMem(mem, rows, 1000)
+	defer releaseBatches(bs)
+	v := &expr.Column{Index: 1, Name: "v", DataType: arrow.PrimitiveTypes.Int64}
+	keys := []SortKey{{Expr: v, Desc: true}}
+	// A full sort of 3.2 MB does not fit 1 MB ...
+	_, err := Drain(context.Background(), NewSort(NewBatches(benchSchema, bs), keys, mem, NewBudget(1<<20)))
+	if !errors.Is(err, errs.ErrResourceExhausted) {
+		t.Fatalf("want ErrResourceExhausted, got %v", err)
+	}
+	// ... but the top 10 do, and match the full sort's first 10.
+	got := drain(t, NewTopN(NewBatches(benchSchema, bs), keys, 10, mem, NewBudget(1<<20)))
+	full := drain(t, NewLimit(NewSort(NewBatches(benchSchema, bs), keys, mem, nil), 0, 10))
+	assertRows(t, got, full)
 }
