@@ -125,7 +125,7 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 	case *ast.PositionExpr:
 		return nil, errs.Invalidf("a column position is allowed only as a whole GROUP BY or ORDER BY item")
 	case *ast.TimeUnitExpr:
-		return nil, errs.NotImplementedf("INTERVAL expressions are not supported yet")
+		return nil, errs.NotImplementedf("time units (INTERVAL, EXTRACT) are not supported yet")
 	}
 	return nil, errs.NotImplementedf("expression %s is not supported", strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."))
 }

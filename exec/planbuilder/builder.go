@@ -46,9 +46,9 @@ func (b *Builder) Build(ctx context.Context, p *Parser, sql string) (plan logica
 	if b.Root == nil {
 		return nil, errs.Internalf("planbuilder: Builder.Root is nil")
 	}
-	if v, ok := b.Options.Get("ansi_quotes"); ok {
-		p.SetANSIQuotes(strings.EqualFold(v, "true") || v == "1" || strings.EqualFold(v, "on"))
-	}
+	// Always set the mode: a pooled Parser may come from another session.
+	v, _ := b.Options.Get("ansi_quotes")
+	p.SetANSIQuotes(strings.EqualFold(v, "true") || v == "1" || strings.EqualFold(v, "on"))
 	lim := b.Limits.withDefaults()
 	if len(sql) > lim.MaxSQLBytes { // before the rewrite below touches it
 		return nil, errs.Exhaustedf("SQL text is %d bytes, over the limit of %d bytes (MaxSQLBytes)", len(sql), lim.MaxSQLBytes)
