@@ -34,6 +34,7 @@ type scanOp struct {
 	cancel         context.CancelFunc
 	ch             chan scanItem
 	nextPart       atomic.Int64
+	live           atomic.Int64 // workers still running
 	wg             sync.WaitGroup
 	cur            arrow.RecordBatch
 }
@@ -89,13 +90,10 @@ func (o *scanOp) Open(ctx context.Context) error {
 	o.cancel = cancel
 	o.ch = make(chan scanItem, batchesPerWorker*n)
 	o.wg.Add(n)
+	o.live.Store(int64(n))
 	for i := 0; i < n; i++ {
 		go o.worker(wctx)
 	}
-	go func() {
-		o.wg.Wait()
-		close(o.ch)
-	}()
 	return nil
 }
 
@@ -103,6 +101,13 @@ func (o *scanOp) Open(ctx context.Context) error {
 // partition fails.
 func (o *scanOp) worker(ctx context.Context) {
 	defer o.wg.Done()
+	defer func() {
+		// The last worker out closes the channel: the consumer's end of
+		// stream (and stop's drain loop) ends there.
+		if o.live.Add(-1) == 0 {
+			close(o.ch)
+		}
+	}()
 	for ctx.Err() == nil {
 		i := int(o.nextPart.Add(1) - 1)
 		if i >= len(o.parts) {
