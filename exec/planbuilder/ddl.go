@@ -1,6 +1,7 @@
 package planbuilder
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -248,8 +249,13 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 						return nil, err
 					}
 				}
-				if l, ok := e.(*expr.Literal); ok && l.Value == nil && !f.Nullable {
-					return nil, errs.Invalidf("column '%s' cannot be null (row %d)", f.Name, r+1)
+				if l, ok := e.(*expr.Literal); ok {
+					if l.Value == nil && !f.Nullable {
+						return nil, errs.Invalidf("column '%s' cannot be null (row %d)", f.Name, r+1)
+					}
+					if err := strictNumber(l, f, r+1); err != nil {
+						return nil, err
+					}
 				}
 				if row[i], err = expr.NewCast(e, f.Type); err != nil {
 					return nil, errs.Wrap(errs.ErrInvalid, err, "column %s, row %d", f.Name, r+1)
@@ -260,4 +266,24 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 		input = &logical.Values{Out: tsch, Rows: rows}
 	}
 	return &logical.Insert{Name: name, Target: target, Input: input}, nil
+}
+
+// strictNumber rejects a string literal that is not a number for a numeric
+// column, as MySQL's strict mode does for INSERT (a CAST elsewhere would
+// read 'abc' as 0).
+func strictNumber(l *expr.Literal, f arrow.Field, row int) error {
+	str, ok := l.Value.(string)
+	if !ok {
+		return nil
+	}
+	switch f.Type.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128, arrow.BOOL:
+	default:
+		return nil
+	}
+	if _, err := strconv.ParseFloat(strings.TrimSpace(str), 64); err != nil {
+		return errs.Invalidf("incorrect %s value: '%s' for column '%s' at row %d", expr.TypeName(f.Type), str, f.Name, row)
+	}
+	return nil
 }
