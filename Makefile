@@ -16,6 +16,12 @@ build:
 # module proxy.
 test-deps:
 	$(GO) mod download
+	@# sources/postgres tests start a throw-away PostgreSQL cluster (sources/postgres/pgtest).
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "test-deps: installing PostgreSQL from Debian packages"; \
+	  mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	fi
 
 vet:
 	$(GO) vet ./...
