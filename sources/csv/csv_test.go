@@ -210,3 +210,45 @@ func TestExplicitColumnsAndTSV(t *testing.T) {
 		t.Fatalf("OpenFile(tsv) schema has %d columns, want 3 (tab-separated)", n)
 	}
 }
+
+// FuzzCSV feeds arbitrary bytes through inference and reading: every
+// outcome must be rows or an ErrInvalid error, never a panic (recovered
+// panics surface as ErrInternal, which fails the fuzz target) or a leak.
+func FuzzCSV(f *testing.F) {
+	for _, s := range []string{sales1, sales2, "a,b\n1,\"x\n", "\"\n", "a\n\xff\xfe\n", "x,y\n1,2,3\n", ",,\n,,\n", "a;b\n1;2\n"} {
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, header bool) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "f.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := csv.NewTable(context.Background(), "fuzz", csv.Config{Files: []string{p}, Header: header, BatchRows: 3})
+		if err != nil {
+			if !errors.Is(err, errs.ErrInvalid) {
+				t.Fatalf("NewTable: %v (want ErrInvalid)", err)
+			}
+			return
+		}
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		sc, err := tbl.Scan(context.Background(), catalog.ScanRequest{Limit: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range sc.Partitions() {
+			rr, err := part.Open(context.Background(), mem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rr.Next() {
+			}
+			err = rr.Err()
+			rr.Release()
+			if err != nil && !errors.Is(err, errs.ErrInvalid) {
+				t.Fatalf("read: %v (want ErrInvalid)", err)
+			}
+		}
+	})
+}

@@ -153,3 +153,45 @@ func TestFactoryAndOpenFile(t *testing.T) {
 		t.Fatalf("OpenFile schema: %s", ot.Schema())
 	}
 }
+
+// FuzzJSONL feeds arbitrary bytes through inference and reading: every
+// outcome must be rows or an ErrInvalid error, never a panic (recovered
+// panics surface as ErrInternal, which fails the fuzz target) or a leak.
+func FuzzJSONL(f *testing.F) {
+	for _, s := range []string{events1, events2, `{"a":`, `{"a":1e999}`, `{"a":[[[[1]]]]}`, "{\"a\":\"\xff\"}", `{"a":1}{"a":2}`, `null`, `{"a":9223372036854775808}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "f.jsonl")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := jsonl.NewTable(context.Background(), "fuzz", jsonl.Config{Files: []string{p}, BatchRows: 3})
+		if err != nil {
+			if !errors.Is(err, errs.ErrInvalid) {
+				t.Fatalf("NewTable: %v (want ErrInvalid)", err)
+			}
+			return
+		}
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		sc, err := tbl.Scan(context.Background(), catalog.ScanRequest{Limit: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range sc.Partitions() {
+			rr, err := part.Open(context.Background(), mem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rr.Next() {
+			}
+			err = rr.Err()
+			rr.Release()
+			if err != nil && !errors.Is(err, errs.ErrInvalid) {
+				t.Fatalf("read: %v (want ErrInvalid)", err)
+			}
+		}
+	})
+}

@@ -75,7 +75,9 @@ type Harness struct {
 
 	// IOCount, when set, returns a counter the provider bumps on every I/O
 	// (file open, network call, data generation). The kit checks that
-	// planning leaves it unchanged and that reading moves it.
+	// planning leaves it unchanged and that reading moves it. It is read
+	// right after a call to New and must count that table's I/O (a counter
+	// shared by all tables New returns works, as does "the last one's").
 	IOCount func() int64
 
 	// Limits are the Limit values tried; nil means 0, 1, 2, 3, n-1, n, n+5
