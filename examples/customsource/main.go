@@ -21,24 +21,19 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/exec/expr"
-	"github.com/quiverdb/quiver/sources/csv"
-	"github.com/quiverdb/quiver/sources/jsonl"
-	qmem "github.com/quiverdb/quiver/sources/memory"
+	"github.com/quiverdb/quiver/sources/builtin"
 )
 
-// Registry returns the providers this binary knows: the built-ins it wants
-// plus its own.
+// Registry returns the providers this binary knows: the built-ins plus its
+// own. (A build may also register only some built-ins, e.g.
+// r.Register("csv", csv.Factory()).)
 func Registry() (*catalog.Registry, error) {
 	r := catalog.NewRegistry()
-	for name, f := range map[string]catalog.Factory{
-		"memory":   qmem.Factory(),
-		"csv":      csv.Factory(),
-		"jsonl":    jsonl.Factory(),
-		"accounts": Factory(), // ours
-	} {
-		if err := r.Register(name, f); err != nil {
-			return nil, err
-		}
+	if err := builtin.Register(r); err != nil {
+		return nil, err
+	}
+	if err := r.Register("accounts", Factory()); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -64,7 +64,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"providers: [accounts csv jsonl memory]", "id = 7", "Exact", "Inexact", "Unsupported"} {
+	for _, want := range []string{"providers: [accounts csv jsonl memory parquet tpch]", "id = 7", "Exact", "Inexact", "Unsupported"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
