@@ -138,6 +138,7 @@ func newServer(cfg Config, eng queryEngine) (*Server, error) {
 	fs := &flightService{
 		FlightServer: flightsql.NewFlightServerWithAllocator(svc, cfg.Allocator),
 		svc:          svc,
+		maxPutBody:   cfg.MaxRecvMsgBytes,
 	}
 	flight.RegisterFlightServiceServer(s.grpc, fs)
 	return s, nil

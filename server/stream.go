@@ -27,6 +27,14 @@ const maxChunkBytes = 2 << 20
 type flightService struct {
 	flight.FlightServer
 	svc *service
+	// maxPutBody bounds one uploaded message body (Config.MaxRecvMsgBytes).
+	maxPutBody int
+}
+
+// DoPut checks every uploaded message header before arrow-go's decoder
+// sees it (putguard.go), then routes like arrow-go.
+func (f *flightService) DoPut(stream flight.FlightService_DoPutServer) error {
+	return f.FlightServer.DoPut(&guardedPutStream{FlightService_DoPutServer: stream, maxBody: f.maxPutBody})
 }
 
 // DoGet decodes the ticket, asks the service for a stream and sends it.
