@@ -33,7 +33,7 @@ type fixture struct {
 // newFixture returns an engine over test.public (a writable memory schema
 // holding table nums(n BIGINT, s VARCHAR) with rows 1..5, "a".."e", and
 // n=NULL) and test.bad (tables that misbehave).
-func newFixture(t *testing.T, cfg exec.Config) *fixture {
+func newFixture(t testing.TB, cfg exec.Config) *fixture {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	root := catalog.NewRoot()
@@ -60,7 +60,7 @@ func newFixture(t *testing.T, cfg exec.Config) *fixture {
 }
 
 // exec runs sql and returns its rows rendered as "v1|v2" lines.
-func (f *fixture) exec(t *testing.T, sql string) []string {
+func (f *fixture) exec(t testing.TB, sql string) []string {
 	t.Helper()
 	rows, err := f.try(context.Background(), sql)
 	if err != nil {
@@ -321,4 +321,59 @@ func (panicTable) Schema() *arrow.Schema {
 
 func (panicTable) Scan(context.Context, catalog.ScanRequest) (catalog.Scan, error) {
 	panic("provider bug")
+}
+
+// Cancelling the context stops a streaming query: the reader reports the
+// cancellation and every goroutine of the scan exits (goleak checks).
+func TestCancelWhileStreaming(t *testing.T) {
+	f := newFixture(t, exec.Config{Parallelism: 2})
+	for i := 0; i < 4; i++ { // 6 → 96 rows, several batches once doubled
+		f.exec(t, "INSERT INTO nums SELECT n, s FROM nums")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := f.eng.Prepare(ctx, opts, "SELECT n FROM nums")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := st.Execute(ctx, f.mem, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Release()
+	if !rr.Next() {
+		t.Fatalf("no first batch: %v", rr.Err())
+	}
+	cancel()
+	for rr.Next() {
+	}
+	if err := rr.Err(); err == nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("Err after cancel = %v, want context.Canceled", err)
+	}
+}
+
+// Prepare never panics, whatever the input; errors carry a kind.
+func FuzzPrepare(f *testing.F) {
+	for _, s := range []string{
+		"SELECT 1", "SELECT n, s FROM nums WHERE n > 1 ORDER BY s LIMIT 2", "SELECT count(*) FROM nums GROUP BY s HAVING count(*) > 1",
+		"EXPLAIN SELECT * FROM nums", "INSERT INTO nums VALUES (1, 'x')", "CREATE TABLE x (a INT)", "DROP TABLE nums",
+		"SELECT CASE WHEN n IN (1, 2) THEN 'a' END FROM nums", "SELECT ((((1))))", "SELECT * FROM nums a JOIN nums b",
+	} {
+		f.Add(s)
+	}
+	fx := newFixture(f, exec.Config{})
+	f.Fuzz(func(t *testing.T, sql string) {
+		st, err := fx.eng.Prepare(context.Background(), opts, sql)
+		if err != nil {
+			for _, k := range []error{errs.ErrInvalid, errs.ErrNotFound, errs.ErrNotImplemented, errs.ErrResourceExhausted, errs.ErrPermission, errs.ErrAlreadyExists} {
+				if errors.Is(err, k) {
+					return
+				}
+			}
+			t.Fatalf("%q: error without an expected kind: %v", sql, err)
+		}
+		if st.Schema() == nil || st.ParameterSchema() == nil {
+			t.Fatalf("%q: nil schema", sql)
+		}
+	})
 }
