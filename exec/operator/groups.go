@@ -86,6 +86,8 @@ type fixedGrouper struct {
 	m    map[uint64]int32
 	null int32 // the NULL key's group, -1 until seen
 	n    int32
+	// dense maps small non-negative integer keys straight to id+1.
+	dense []int32
 }
 
 func (g *fixedGrouper) assign(keys []arrow.Array, n int) ([]int32, []int32, error) {
@@ -121,24 +123,18 @@ func widenInt[T arrow.IntType | arrow.UintType](v T) uint64 { return uint64(v) }
 // widenFloat maps -0 to +0 (they are one group) and keeps other bits.
 func widenFloat[T float32 | float64](v T) uint64 { return math.Float64bits(float64(v) + 0) }
 
+// denseKeys is the size of fixedGrouper's direct-index table: integer keys
+// in [0, denseKeys) (small codes, dates as days since 1970...) skip the map.
+const denseKeys = 1 << 16
+
 func assignFixed[T arrow.FixedWidthType](g *fixedGrouper, vals []T, v validity, widen func(T) uint64) {
 	ids := g.ids
-	if !v.hasNulls() {
-		for i, x := range vals {
-			k := widen(x)
-			id, ok := g.m[k]
-			if !ok {
-				id = g.n
-				g.n++
-				g.m[k] = id
-				g.newRows = append(g.newRows, int32(i))
-			}
-			ids[i] = id
-		}
-		return
+	useDense := g.k != kF32 && g.k != kF64
+	if useDense && g.dense == nil {
+		g.dense = make([]int32, denseKeys)
 	}
 	for i, x := range vals {
-		if !v.valid(i) {
+		if v.hasNulls() && !v.valid(i) {
 			if g.null < 0 {
 				g.null = g.n
 				g.n++
@@ -148,6 +144,17 @@ func assignFixed[T arrow.FixedWidthType](g *fixedGrouper, vals []T, v validity, 
 			continue
 		}
 		k := widen(x)
+		if useDense && k < denseKeys {
+			id := g.dense[k] - 1 // the table holds id+1; 0 is "no group yet"
+			if id < 0 {
+				id = g.n
+				g.n++
+				g.dense[k] = id + 1
+				g.newRows = append(g.newRows, int32(i))
+			}
+			ids[i] = id
+			continue
+		}
 		id, ok := g.m[k]
 		if !ok {
 			id = g.n
@@ -160,7 +167,9 @@ func assignFixed[T arrow.FixedWidthType](g *fixedGrouper, vals []T, v validity, 
 }
 
 func (g *fixedGrouper) groups() int { return int(g.n) }
-func (g *fixedGrouper) size() int64 { return int64(len(g.m)) * (8 + mapEntryOverhead) }
+func (g *fixedGrouper) size() int64 {
+	return int64(len(g.m))*(8+mapEntryOverhead) + 4*int64(len(g.dense))
+}
 
 // stringGrouper groups by one STRING/BINARY column using the bytes as the
 // map key (lookups do not allocate; a new group copies its key once).

@@ -310,3 +310,44 @@ func TestSumOverflowAndUnsupported(t *testing.T) {
 		t.Fatalf("want ErrNotImplemented for SUM of strings, got %v", err)
 	}
 }
+
+// TestHashAggregateIntKeyRanges covers both paths of the single integer key
+// grouper: small non-negative keys (direct table) and all others (map),
+// mixed within batches, with NULLs.
+func TestHashAggregateIntKeyRanges(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: i64, Nullable: true}, {Name: "v", Type: i64}}, nil)
+	var rows []row
+	ref := map[any][2]int64{}
+	for i := 0; i < 3000; i++ {
+		var k any
+		switch i % 5 {
+		case 0:
+			k = int64(i % 13) // small: direct table
+		case 1:
+			k = -int64(i % 17) // negative: map
+		case 2:
+			k = int64(1<<40 + i%7) // large: map
+		case 3:
+			k = int64(65535 + i%3) // at the table's edge
+		default:
+			k = nil
+		}
+		rows = append(rows, row{k, int64(i)})
+		c := ref[k]
+		ref[k] = [2]int64{c[0] + 1, c[1] + int64(i)}
+	}
+	var want []row
+	for k, c := range ref {
+		want = append(want, row{k, c[0], fmt.Sprint(c[1])})
+	}
+	for _, size := range batchSizes {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			mem := newMem(t)
+			k := &expr.Column{Index: 0, Name: "k", DataType: i64}
+			v := &expr.Column{Index: 1, Name: "v", DataType: i64}
+			aggs := []expr.AggregateCall{{Func: expr.AggCount, DataType: i64}, {Func: expr.AggSum, Arg: v, DataType: dec38s0}}
+			got := drain(t, NewHashAggregate(source(t, mem, schema, rows, size), []expr.Expr{k}, aggs, nil, mem, nil))
+			assertRows(t, sortRows(got), sortRows(want))
+		})
+	}
+}
