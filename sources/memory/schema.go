@@ -104,9 +104,9 @@ func (s *Schema) CreateTable(_ context.Context, name string, schema *arrow.Schem
 	return nil
 }
 
-// AddTable adds an existing table (e.g. one built with NewTable) under name;
-// the schema takes over the caller's reference and releases the table on
-// DROP TABLE or Release.
+// AddTable adds an existing table (e.g. one built with NewTable or
+// NewNamedTable) under name; the schema takes over the caller's reference
+// and releases the table on DROP TABLE or Release.
 func (s *Schema) AddTable(name string, t *Table) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,7 +115,6 @@ func (s *Schema) AddTable(name string, t *Table) error {
 			return errs.New(errs.ErrAlreadyExists, "table %s.%s already exists", s.name, k)
 		}
 	}
-	t.name = s.name + "." + name
 	s.tables[name] = t
 	return nil
 }

@@ -79,6 +79,11 @@ func NewTable(schema *arrow.Schema, batches ...arrow.RecordBatch) (*Table, error
 	return newNamedTable("memory table", schema, batches...)
 }
 
+// NewNamedTable is NewTable with the name errors use (e.g. "scratch.t").
+func NewNamedTable(name string, schema *arrow.Schema, batches ...arrow.RecordBatch) (*Table, error) {
+	return newNamedTable(name, schema, batches...)
+}
+
 func newNamedTable(name string, schema *arrow.Schema, batches ...arrow.RecordBatch) (*Table, error) {
 	if schema == nil {
 		return nil, errs.Invalidf("%s: schema is nil", name)
