@@ -126,3 +126,9 @@ func TestCancelledContext(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestInvalidUTF8(t *testing.T) {
+	b := newBuilder(t, planbuilder.Limits{})
+	_, err := b.Build(context.Background(), planbuilder.NewParser(), "SELECT 'caf\xe9'")
+	wantKind(t, err, errs.ErrInvalid, "UTF-8")
+}

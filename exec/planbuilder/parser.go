@@ -3,6 +3,7 @@ package planbuilder
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -77,7 +78,7 @@ func (p *Parser) SetANSIQuotes(on bool) {
 }
 
 // Parse checks the limits that protect the parser (text size, parenthesis
-// nesting), parses exactly one statement, then checks IN-list sizes. Errors:
+// nesting) and that the text is UTF-8, parses exactly one statement, then checks IN-list sizes. Errors:
 // ErrResourceExhausted naming the limit; ErrInvalid for syntax errors (with
 // line, column and the text near the error) and for zero or several
 // statements. The returned AST belongs to the caller; it must not be used
@@ -86,6 +87,11 @@ func (p *Parser) Parse(sql string, lim Limits) (ast.StmtNode, error) {
 	lim = lim.withDefaults()
 	if len(sql) > lim.MaxSQLBytes {
 		return nil, errs.Exhaustedf("SQL text is %d bytes, over the limit of %d bytes (MaxSQLBytes)", len(sql), lim.MaxSQLBytes)
+	}
+	if !utf8.ValidString(sql) {
+		// Messages echo the text, and gRPC statuses must be valid UTF-8;
+		// binary values are written as x'..' literals.
+		return nil, errs.Invalidf("SQL text is not valid UTF-8 (write binary values as x'...' literals)")
 	}
 	if err := checkNesting(sql, lim.MaxNestingDepth); err != nil {
 		return nil, err
