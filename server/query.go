@@ -111,7 +111,7 @@ func (s *service) GetFlightInfoStatement(ctx context.Context, cmd flightsql.Stat
 	if err != nil {
 		return nil, err
 	}
-	return s.flightInfo(ctx, opts, cmd.GetQuery(), desc)
+	return s.flightInfo(ctx, opts, cmd.GetQuery(), nil, desc)
 }
 
 // GetSchemaStatement plans the query and returns its result schema.
@@ -207,10 +207,7 @@ func (s *service) GetFlightInfoPreparedStatement(ctx context.Context, cmd flight
 	if err != nil {
 		return nil, err
 	}
-	if len(t.Params) > 0 {
-		return nil, errBinding
-	}
-	return s.flightInfo(ctx, t.Options, t.SQL, desc)
+	return s.flightInfo(ctx, t.Options, t.SQL, t.Params, desc)
 }
 
 // GetSchemaPreparedStatement returns the result schema of a handle's query.
@@ -236,13 +233,10 @@ func (s *service) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prep
 	return s.run(ctx, t.Options, t.SQL, t.Params)
 }
 
-// errBinding is returned when a statement has `?` parameters: binding
-// values is not implemented yet (issue 4).
-var errBinding = errs.NotImplementedf("binding parameter values to prepared statements is not implemented yet (issue 4); inline the values in the SQL")
-
-// DoPutPreparedStatementQuery accepts parameter batches for a handle. A
-// statement without parameters keeps its handle (the batches, usually
-// empty, are consumed and ignored).
+// DoPutPreparedStatementQuery binds parameter values to a handle: it
+// returns a new handle carrying the (single) bound row. A statement without
+// parameters keeps its handle (the batches, usually empty, are consumed and
+// ignored).
 func (s *service) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql.PreparedStatementQuery, rdr flight.MessageReader, _ flight.MetadataWriter) ([]byte, error) {
 	t, err := s.sign.open(cmd.GetPreparedStatementHandle(), kindPrepared)
 	if err != nil {
@@ -252,16 +246,23 @@ func (s *service) DoPutPreparedStatementQuery(ctx context.Context, cmd flightsql
 	if err != nil {
 		return nil, err
 	}
-	if parameterSchema(st).NumFields() > 0 {
-		return nil, errBinding
+	ps := parameterSchema(st)
+	if ps.NumFields() == 0 {
+		if err := drain(rdr); err != nil {
+			return nil, err
+		}
+		return cmd.GetPreparedStatementHandle(), nil
 	}
-	if err := drain(rdr); err != nil {
+	row, err := readParamRow(rdr, ps, s.mem)
+	if err != nil {
 		return nil, err
 	}
-	return cmd.GetPreparedStatementHandle(), nil
+	t.Params = row
+	return s.sign.seal(t), nil
 }
 
-// DoPutPreparedStatementUpdate runs a handle's DDL/DML.
+// DoPutPreparedStatementUpdate runs a handle's DDL/DML, once per uploaded
+// parameter row when it has parameters; it returns the summed count.
 func (s *service) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql.PreparedStatementUpdate, rdr flight.MessageReader) (int64, error) {
 	t, err := s.sign.open(cmd.GetPreparedStatementHandle(), kindPrepared)
 	if err != nil {
@@ -271,16 +272,16 @@ func (s *service) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsq
 	if err != nil {
 		return 0, err
 	}
-	if parameterSchema(st).NumFields() > 0 {
-		return 0, errBinding
-	}
-	if err := drain(rdr); err != nil {
-		return 0, err
-	}
 	if !st.IsUpdate() {
 		return 0, errs.Invalidf("%q returns rows; run it as a query, not as an update", abbreviate(t.SQL))
 	}
-	return st.ExecuteUpdate(ctx, nil)
+	var total int64
+	err = forEachParamRow(rdr, parameterSchema(st), func(row arrow.RecordBatch) error {
+		n, err := st.ExecuteUpdate(ctx, row)
+		total += n
+		return err
+	})
+	return total, err
 }
 
 // drain consumes a DoPut stream whose batches carry nothing we use.
@@ -299,19 +300,19 @@ func drain(rdr flight.MessageReader) error {
 // with an empty location (= this server, any replica) and a signed ticket,
 // total_records exact or -1, total_bytes -1. DDL/DML runs here (see
 // GetFlightInfoStatement).
-func (s *service) flightInfo(ctx context.Context, opts catalog.Options, sql string, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+func (s *service) flightInfo(ctx context.Context, opts catalog.Options, sql string, params []byte, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	st, err := s.prepare(ctx, opts, sql)
 	if err != nil {
 		return nil, err
 	}
-	if parameterSchema(st).NumFields() > 0 {
-		return nil, errBinding
+	if n := parameterSchema(st).NumFields(); n > 0 && len(params) == 0 {
+		return nil, errMissingParams(n)
 	}
 	expires := time.Now().Add(s.ttl)
-	t := ticket{Kind: kindStatement, Expires: expires, SQL: sql, Options: opts}
+	t := ticket{Kind: kindStatement, Expires: expires, SQL: sql, Options: opts, Params: params}
 	total := st.TotalRecords()
 	if st.IsUpdate() {
-		n, err := st.ExecuteUpdate(ctx, nil)
+		n, err := s.executeUpdate(ctx, st, params)
 		if err != nil {
 			return nil, err
 		}
@@ -354,32 +355,56 @@ func statementTicket(handle []byte) ([]byte, error) {
 // run plans and executes sql and returns the result stream. DDL/DML
 // returns its one-row affected-count result.
 func (s *service) run(ctx context.Context, opts catalog.Options, sql string, params []byte) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	if len(params) > 0 {
-		return nil, nil, errBinding
-	}
 	st, err := s.prepare(ctx, opts, sql)
 	if err != nil {
 		return nil, nil, err
 	}
-	if parameterSchema(st).NumFields() > 0 {
-		return nil, nil, errBinding
+	if n := parameterSchema(st).NumFields(); n > 0 && len(params) == 0 {
+		return nil, nil, errMissingParams(n)
 	}
 	if st.IsUpdate() {
-		n, err := st.ExecuteUpdate(ctx, nil)
+		n, err := s.executeUpdate(ctx, st, params)
 		if err != nil {
 			return nil, nil, err
 		}
 		return s.rowsAffected(n)
 	}
-	rdr, err := st.Execute(ctx, s.mem, nil)
+	var row arrow.RecordBatch
+	if len(params) > 0 {
+		if row, err = decodeParamRow(params, s.mem); err != nil {
+			return nil, nil, err
+		}
+	}
+	release := func() {
+		if row != nil {
+			row.Release()
+		}
+	}
+	rdr, err := st.Execute(ctx, s.mem, row)
 	if err != nil {
+		release()
 		return nil, nil, err
 	}
 	if rdr == nil {
+		release()
 		return nil, nil, errs.Internalf("engine returned no reader for %q", abbreviate(sql))
 	}
 	schema := resultSchema(st)
-	return schema, s.streamReader(ctx, rdr, schema), nil
+	// The bound row lives until the stream ends (the reader may use it).
+	return schema, s.streamReader(ctx, rdr, schema, release), nil
+}
+
+// executeUpdate runs an update with its bound row (encoded; may be empty).
+func (s *service) executeUpdate(ctx context.Context, st statement, params []byte) (int64, error) {
+	if len(params) == 0 {
+		return st.ExecuteUpdate(ctx, nil)
+	}
+	row, err := decodeParamRow(params, s.mem)
+	if err != nil {
+		return 0, err
+	}
+	defer row.Release()
+	return st.ExecuteUpdate(ctx, row)
 }
 
 // rowsAffected is the one-row result of an update.

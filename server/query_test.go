@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -269,16 +270,15 @@ func TestPreparedStatements(t *testing.T) {
 	}
 	must(t, d.Close(ctx))
 
-	// Parameters: binding is issue 4.
+	// Parameters.
 	q, err := h.cl.Prepare(ctx, "SELECT v FROM t WHERE ?")
 	must(t, err)
 	if q.ParameterSchema().NumFields() != 1 {
 		t.Fatalf("parameter schema %s", q.ParameterSchema())
 	}
 	_, err = q.Execute(ctx)
-	wantCode(t, err, codes.Unimplemented)
+	wantCode(t, err, codes.InvalidArgument) // nothing bound
 	must(t, q.Close(ctx))
-
 	// A forged handle.
 	forged, err := h.cl.LoadPreparedStatementFromResult(&flightsql.CreatePreparedStatementResult{PreparedStatementHandle: []byte("forged handle, long enough for a mac check......")})
 	must(t, err)
@@ -344,4 +344,71 @@ func TestRenewFlightEndpoint(t *testing.T) {
 	if len(int64Values(t, batches)) != 6 {
 		t.Fatal("renewed ticket does not work")
 	}
+}
+
+func int64Batch(t *testing.T, vals ...int64) arrow.RecordBatch {
+	t.Helper()
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	b.AppendValues(vals, nil)
+	col := b.NewArray()
+	defer col.Release()
+	s := arrow.NewSchema([]arrow.Field{{Name: "p0", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	return array.NewRecordBatch(s, []arrow.Array{col}, int64(len(vals)))
+}
+
+func TestParameterBinding(t *testing.T) {
+	h := start(t, nil)
+	ctx := ctxT(t)
+
+	q, err := h.cl.Prepare(ctx, "SELECT v FROM t WHERE ?")
+	must(t, err)
+	one := int64Batch(t, 42)
+	defer one.Release()
+	q.SetParameters(one)
+	info, err := q.Execute(ctx) // DoPut binds (new handle), then GetFlightInfo
+	must(t, err)
+	h.fetch(info)
+	if got := h.eng.stmts["SELECT v FROM t WHERE ?"].params_(); len(got) != 1 || got[0] != 42 {
+		t.Fatalf("engine got parameters %v, want [42]", got)
+	}
+	// The bound ticket is self-contained: fetch it again.
+	h.fetch(info)
+	if got := h.eng.stmts["SELECT v FROM t WHERE ?"].params_(); len(got) != 2 || got[1] != 42 {
+		t.Fatalf("engine got parameters %v", got)
+	}
+
+	two := int64Batch(t, 1, 2)
+	defer two.Release()
+	q.SetParameters(two)
+	_, err = q.Execute(ctx)
+	wantCode(t, err, codes.Unimplemented)
+
+	wrong := arrow.NewSchema([]arrow.Field{{Name: "p0", Type: arrow.BinaryTypes.String}}, nil)
+	sb := array.NewStringBuilder(memory.DefaultAllocator)
+	sb.Append("x")
+	col := sb.NewArray()
+	sb.Release()
+	bad := array.NewRecordBatch(wrong, []arrow.Array{col}, 1)
+	col.Release()
+	defer bad.Release()
+	q.SetParameters(bad)
+	_, err = q.Execute(ctx)
+	wantCode(t, err, codes.InvalidArgument)
+	must(t, q.Close(ctx))
+
+	u, err := h.cl.Prepare(ctx, "INSERT INTO x VALUES (?)")
+	must(t, err)
+	three := int64Batch(t, 1, 2, 3)
+	defer three.Release()
+	u.SetParameters(three)
+	n, err := u.ExecuteUpdate(ctx)
+	must(t, err)
+	if n != 21 {
+		t.Fatalf("ExecuteUpdate over 3 rows = %d, want 21", n)
+	}
+	if got := h.eng.stmts["INSERT INTO x VALUES (?)"].params_(); len(got) != 3 || got[2] != 3 {
+		t.Fatalf("engine got %v", got)
+	}
+	must(t, u.Close(ctx))
 }

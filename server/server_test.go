@@ -146,6 +146,22 @@ type fakeStatement struct {
 	updates     int64
 	execStarted chan struct{}
 	execErr     error
+	gotParams   []int64 // first parameter value of every bound execution
+}
+
+func (st *fakeStatement) recordParams(params arrow.RecordBatch) {
+	if params == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.gotParams = append(st.gotParams, params.Column(0).(*array.Int64).Value(0))
+}
+
+func (st *fakeStatement) params_() []int64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return append([]int64(nil), st.gotParams...)
 }
 
 func (st *fakeStatement) Schema() *arrow.Schema          { return st.schema }
@@ -153,7 +169,8 @@ func (st *fakeStatement) ParameterSchema() *arrow.Schema { return st.params }
 func (st *fakeStatement) IsUpdate() bool                 { return st.update }
 func (st *fakeStatement) TotalRecords() int64            { return st.total }
 
-func (st *fakeStatement) Execute(ctx context.Context, mem memory.Allocator, _ arrow.RecordBatch) (array.RecordReader, error) {
+func (st *fakeStatement) Execute(ctx context.Context, mem memory.Allocator, params arrow.RecordBatch) (array.RecordReader, error) {
+	st.recordParams(params)
 	if st.execErr != nil {
 		return nil, st.execErr
 	}
@@ -163,7 +180,8 @@ func (st *fakeStatement) Execute(ctx context.Context, mem memory.Allocator, _ ar
 	return &fakeReader{ctx: ctx, st: st, mem: mem, refs: 1}, nil
 }
 
-func (st *fakeStatement) ExecuteUpdate(context.Context, arrow.RecordBatch) (int64, error) {
+func (st *fakeStatement) ExecuteUpdate(_ context.Context, params arrow.RecordBatch) (int64, error) {
+	st.recordParams(params)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.updates++
@@ -247,6 +265,7 @@ func defaultStatements() map[string]*fakeStatement {
 		"SELECT v FROM slow":       {schema: vSchema, total: -1, rows: 2, batches: 100, block: true},
 		"SELECT v FROM t WHERE ?":  {schema: vSchema, params: arrow.NewSchema([]arrow.Field{{Name: "p0", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil), total: -1},
 		"CREATE TABLE x (a INT)":   {schema: vSchema, update: true, total: -1},
+		"INSERT INTO x VALUES (?)": {schema: vSchema, params: arrow.NewSchema([]arrow.Field{{Name: "p0", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil), update: true, total: -1},
 		"SELECT v FROM failing":    {schema: vSchema, total: -1, execErr: errs.New(errs.ErrUnavailable, "source down")},
 		"SELECT v FROM wrongtypes": {schema: arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.BinaryTypes.String}}, nil), rdrSchema: vSchema, total: -1, rows: 1, batches: 1},
 	}

@@ -151,10 +151,12 @@ func oneBatch(rec arrow.RecordBatch) <-chan flight.StreamChunk {
 // returned channel, re-labelled with schema (the announced schema, with
 // column metadata; types must match rdr's). It releases rdr, stops when ctx
 // is done, and turns a panic into an ErrInternal chunk (logged as a bug).
-func (s *service) streamReader(ctx context.Context, rdr array.RecordReader, schema *arrow.Schema) <-chan flight.StreamChunk {
+// onDone runs after rdr is released, before the channel closes.
+func (s *service) streamReader(ctx context.Context, rdr array.RecordReader, schema *arrow.Schema, onDone func()) <-chan flight.StreamChunk {
 	ch := make(chan flight.StreamChunk)
 	go func() {
 		defer close(ch)
+		defer onDone()
 		defer rdr.Release()
 		send := func(c flight.StreamChunk) bool {
 			select {
