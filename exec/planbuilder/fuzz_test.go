@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
@@ -13,7 +14,7 @@ import (
 
 // FuzzBuild feeds arbitrary text to the SQL front end (parse + bind). It
 // must never panic or hang, and every error must carry a kind other than
-// ErrInternal (an internal error here is a bug). Run with
+// ErrInternal (an internal error here is a bug), with a UTF-8 message. Run with
 // go test -fuzz=FuzzBuild ./exec/planbuilder/; plain go test runs the seeds.
 func FuzzBuild(f *testing.F) {
 	for _, file := range []string{"select.txt", "dml.txt", "errors.txt"} {
@@ -32,6 +33,9 @@ func FuzzBuild(f *testing.F) {
 		if err != nil {
 			if errKind(err) == "NO KIND" || errors.Is(err, errs.ErrInternal) {
 				t.Fatalf("%q: error without a user-facing kind: %v", sql, err)
+			}
+			if !utf8.ValidString(err.Error()) {
+				t.Fatalf("%q: error message is not UTF-8: %q", sql, err)
 			}
 			return
 		}

@@ -200,18 +200,14 @@ func syntaxError(err error) error {
 	msg := err.Error()
 	m := syntaxRe.FindStringSubmatch(msg)
 	if m == nil {
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
+		msg = truncate(msg, 200)
 		return errs.Invalidf("SQL syntax error: %s", msg)
 	}
 	near := m[3]
 	if i := strings.IndexByte(near, '\n'); i >= 0 {
 		near = near[:i]
 	}
-	if len(near) > 40 {
-		near = near[:40] + "..."
-	}
+	near = truncate(near, 40)
 	if near == "" {
 		return errs.Invalidf("SQL syntax error at line %s column %s: unexpected end of statement", m[1], m[2])
 	}
@@ -236,3 +232,15 @@ func (v *inListChecker) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *inListChecker) Leave(n ast.Node) (ast.Node, bool) { return n, v.err == nil }
+
+// truncate shortens s to at most n bytes plus "...", on a rune boundary so
+// the result stays valid UTF-8.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
