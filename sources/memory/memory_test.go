@@ -338,3 +338,34 @@ func TestFactory(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// ExampleNewTable builds a table from batches, scans it with a pushed
+// projection and limit, and reads the partitions.
+func ExampleNewTable() {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "city", Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	b.Field(0).(*array.Int64Builder).AppendValues([]int64{1, 2, 3}, nil)
+	b.Field(1).(*array.StringBuilder).AppendValues([]string{"Oslo", "Lima", "Pune"}, nil)
+	batch := b.NewRecordBatch()
+	b.Release()
+
+	tbl, err := qmem.NewTable(schema, batch)
+	batch.Release() // the table holds its own reference
+	if err != nil {
+		panic(err)
+	}
+	defer tbl.Release()
+
+	scan, _ := tbl.Scan(context.Background(), catalog.ScanRequest{Projection: []int{1}, Limit: 2})
+	for _, p := range scan.Partitions() {
+		rr, _ := p.Open(context.Background(), memory.DefaultAllocator)
+		for rr.Next() {
+			fmt.Println(rr.RecordBatch().Column(0))
+		}
+		rr.Release()
+	}
+	// Output: ["Oslo" "Lima"]
+}

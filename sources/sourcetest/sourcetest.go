@@ -13,7 +13,8 @@
 //   - projection: output has exactly the asked columns, in order (nil = all,
 //     empty = row count only); out-of-range indexes are an error, not a panic;
 //   - partitions: the union of all partitions, read in parallel, equals the
-//     full contents as a multiset (each row exactly once);
+//     full contents as a multiset (each row exactly once); several scans of
+//     one table at once agree (goroutine safety);
 //   - filters: every verdict from SupportsFilters is honoured: Exact output
 //     equals the reference rows filtered by the engine (expr.Eval), Inexact
 //     output is a superset that re-filters to the same rows; also with a
@@ -105,6 +106,7 @@ func Run(t *testing.T, h Harness) {
 	}
 	t.Run("Projection", k.checkProjection)
 	t.Run("PartitionsCoverOnce", k.checkPartitions)
+	t.Run("ConcurrentScans", k.checkConcurrent)
 	t.Run("Filters", k.checkFilters)
 	t.Run("Limit", k.checkLimits)
 	t.Run("Statistics", k.checkStatistics)
@@ -271,6 +273,50 @@ func (k *kit) checkPartitions(t *testing.T) {
 	// The same Scan must be readable again (partitions are plans, not streams).
 	again, _ := readScan(t, scan, mem)
 	diffRows(t, "second read of the same Scan", again, k.ref)
+}
+
+// checkConcurrent plans and reads one table from several goroutines at
+// once (Table must be safe for concurrent use; run with -race to see data
+// races).
+func (k *kit) checkConcurrent(t *testing.T) {
+	mem := newMem(t)
+	tbl := k.newTable(t)
+	const n = 4
+	results := make([][]string, n)
+	errsOut := make([]error, n)
+	var wg sync.WaitGroup
+	for g := 0; g < n; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errsOut[g] = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+				}
+			}()
+			scan, err := safeScan(context.Background(), tbl, k.req())
+			if err != nil {
+				errsOut[g] = err
+				return
+			}
+			for _, p := range scan.Partitions() {
+				rows, _, err := readPartition(context.Background(), p, scan.Schema(), mem)
+				if err != nil {
+					errsOut[g] = err
+					return
+				}
+				results[g] = append(results[g], rows...)
+			}
+		}()
+	}
+	wg.Wait()
+	for g := 0; g < n; g++ {
+		if errsOut[g] != nil {
+			t.Errorf("concurrent scan %d: %v", g, errsOut[g])
+			continue
+		}
+		diffRows(t, fmt.Sprintf("concurrent scan %d", g), results[g], k.ref)
+	}
 }
 
 // ---------------------------------------------------------------- filters
