@@ -326,7 +326,7 @@ func (c *exprCtx) bindAggregate(n *ast.AggregateFuncExpr) (expr.Expr, error) {
 		return nil, errs.NotImplementedf("aggregate function %s is not supported yet", strings.ToUpper(n.F))
 	}
 	if c.aggs == nil {
-		return nil, errs.Invalidf("invalid use of group function %s in %s", strings.ToUpper(n.F), c.clause)
+		return nil, errs.Invalidf("Invalid use of group function %s in %s", strings.ToUpper(n.F), c.clause)
 	}
 	if n.Order != nil {
 		return nil, errs.NotImplementedf("ORDER BY inside %s is not supported", strings.ToUpper(n.F))
