@@ -318,7 +318,15 @@ func start(t *testing.T, mutate func(*Config)) *harness {
 		mutate(&cfg)
 	}
 	eng := &fakeEngine{root: testRoot(t), stmts: defaultStatements()}
-	srv, err := newServer(cfg, eng)
+	var (
+		srv *Server
+		err error
+	)
+	if cfg.Engine != nil { // the real engine, through the public constructor
+		srv, err = New(cfg)
+	} else {
+		srv, err = newServer(cfg, eng)
+	}
 	must(t, err)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
