@@ -417,3 +417,35 @@ func (s *service) rowsAffected(n int64) (*arrow.Schema, <-chan flight.StreamChun
 	defer col.Release()
 	return schema, oneBatch(array.NewRecordBatch(schema, []arrow.Array{col}, 1)), nil
 }
+
+// ---- PollFlightInfo: queries are planned synchronously, so a poll answers
+// with the complete FlightInfo (no retry descriptor, progress 1).
+
+func completePoll(info *flight.FlightInfo) *flight.PollInfo {
+	done := 1.0
+	return &flight.PollInfo{Info: info, Progress: &done}
+}
+
+// PollFlightInfoStatement is GetFlightInfoStatement as a completed poll.
+func (s *service) PollFlightInfoStatement(ctx context.Context, cmd flightsql.StatementQuery, desc *flight.FlightDescriptor) (*flight.PollInfo, error) {
+	info, err := s.GetFlightInfoStatement(ctx, cmd, desc)
+	if err != nil {
+		return nil, err
+	}
+	return completePoll(info), nil
+}
+
+// PollFlightInfoPreparedStatement is GetFlightInfoPreparedStatement as a
+// completed poll.
+func (s *service) PollFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.PollInfo, error) {
+	info, err := s.GetFlightInfoPreparedStatement(ctx, cmd, desc)
+	if err != nil {
+		return nil, err
+	}
+	return completePoll(info), nil
+}
+
+// PollFlightInfo receives descriptors that are not Flight SQL queries.
+func (s *service) PollFlightInfo(context.Context, *flight.FlightDescriptor) (*flight.PollInfo, error) {
+	return nil, errs.Invalidf("PollFlightInfo accepts Flight SQL statement and prepared-statement queries only")
+}

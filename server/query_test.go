@@ -13,6 +13,7 @@ import (
 	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 )
@@ -411,4 +412,29 @@ func TestParameterBinding(t *testing.T) {
 		t.Fatalf("engine got %v", got)
 	}
 	must(t, u.Close(ctx))
+}
+
+func TestPollFlightInfo(t *testing.T) {
+	h := start(t, nil)
+	poll, err := h.cl.ExecutePoll(ctxT(t), "SELECT v FROM t", nil)
+	must(t, err)
+	if poll.FlightDescriptor != nil || poll.GetProgress() != 1 || poll.Info == nil {
+		t.Fatalf("poll %v, want complete", poll)
+	}
+	_, batches := h.fetch(poll.Info)
+	if len(int64Values(t, batches)) != 6 {
+		t.Fatal("wrong rows")
+	}
+	_, err = h.cl.ExecutePoll(ctxT(t), "SELECT v FROM nowhere", nil)
+	wantCode(t, err, codes.NotFound)
+}
+
+// flightsql-dbapi sends `authorization: Bearer None` without credentials:
+// with auth off the header is ignored.
+func TestAuthorizationHeaderIgnored(t *testing.T) {
+	h := start(t, nil)
+	ctx := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer None")
+	info, err := h.cl.Execute(ctx, "SELECT v FROM t")
+	must(t, err)
+	h.fetch(info)
 }
