@@ -87,7 +87,7 @@ func resultSchema(st statement) *arrow.Schema {
 	if st.IsUpdate() {
 		return withColumnMetadata(logical.DMLSchema, columnOrigin{})
 	}
-	return withColumnMetadata(st.Schema(), columnOrigin{})
+	return withColumnMetadata(wireSchema(st.Schema()), columnOrigin{})
 }
 
 func noTransactions(id []byte) error {

@@ -438,3 +438,29 @@ func TestAuthorizationHeaderIgnored(t *testing.T) {
 	must(t, err)
 	h.fetch(info)
 }
+
+// View types are announced and sent as plain Utf8/Binary (CLIENTS.md 9).
+func TestViewTypesSentPlain(t *testing.T) {
+	h := start(t, nil)
+	p, err := h.cl.Prepare(ctxT(t), "SELECT s FROM views")
+	must(t, err)
+	ds := p.DatasetSchema()
+	if ds.Field(0).Type.ID() != arrow.STRING || ds.Field(1).Type.ID() != arrow.BINARY {
+		t.Fatalf("announced %s, want plain utf8/binary", ds)
+	}
+	info, err := p.Execute(ctxT(t))
+	must(t, err)
+	sc, batches := h.fetch(info)
+	if !sc.Equal(ds) {
+		t.Fatalf("stream schema %s", sc)
+	}
+	if len(batches) != 2 {
+		t.Fatalf("%d batches", len(batches))
+	}
+	s := batches[1].Column(0).(*array.String)
+	b := batches[1].Column(1).(*array.Binary)
+	if s.Value(1) != "a string longer than twelve bytes" || !s.IsNull(2) || !b.IsNull(1) || string(b.Value(2)) != "zz" {
+		t.Fatalf("values %v %v", s, b)
+	}
+	must(t, p.Close(ctxT(t)))
+}

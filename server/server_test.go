@@ -147,6 +147,8 @@ type fakeStatement struct {
 	execStarted chan struct{}
 	execErr     error
 	gotParams   []int64 // first parameter value of every bound execution
+	// makeBatch, when set, builds every batch (instead of column v).
+	makeBatch func(mem memory.Allocator, schema *arrow.Schema) arrow.RecordBatch
 }
 
 func (st *fakeStatement) recordParams(params arrow.RecordBatch) {
@@ -243,6 +245,10 @@ func (r *fakeReader) Next() bool {
 	if r.n == r.st.panicAt {
 		panic("scripted reader panic")
 	}
+	if r.st.makeBatch != nil {
+		r.cur = r.st.makeBatch(r.mem, r.Schema())
+		return true
+	}
 	b := array.NewInt64Builder(r.mem)
 	defer b.Release()
 	for i := int64(0); i < r.st.rows; i++ {
@@ -253,6 +259,11 @@ func (r *fakeReader) Next() bool {
 	r.cur = array.NewRecordBatch(r.Schema(), []arrow.Array{col}, r.st.rows)
 	return true
 }
+
+var viewSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "s", Type: arrow.BinaryTypes.StringView, Nullable: true},
+	{Name: "b", Type: arrow.BinaryTypes.BinaryView, Nullable: true},
+}, nil)
 
 var vSchema = arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
 
@@ -266,6 +277,14 @@ func defaultStatements() map[string]*fakeStatement {
 		"SELECT v FROM t WHERE ?":  {schema: vSchema, params: arrow.NewSchema([]arrow.Field{{Name: "p0", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil), total: -1},
 		"CREATE TABLE x (a INT)":   {schema: vSchema, update: true, total: -1},
 		"INSERT INTO x VALUES (?)": {schema: vSchema, params: arrow.NewSchema([]arrow.Field{{Name: "p0", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil), update: true, total: -1},
+		"SELECT s FROM views": {schema: viewSchema, total: -1, batches: 2, makeBatch: func(mem memory.Allocator, s *arrow.Schema) arrow.RecordBatch {
+			b := array.NewRecordBuilder(mem, s)
+			defer b.Release()
+			b.Field(0).(*array.StringViewBuilder).AppendValues([]string{"short", "a string longer than twelve bytes"}, nil)
+			b.Field(0).(*array.StringViewBuilder).AppendNull()
+			b.Field(1).(*array.BinaryViewBuilder).AppendValues([][]byte{[]byte("x"), nil, []byte("zz")}, []bool{true, false, true})
+			return b.NewRecordBatch()
+		}},
 		"SELECT v FROM failing":    {schema: vSchema, total: -1, execErr: errs.New(errs.ErrUnavailable, "source down")},
 		"SELECT v FROM wrongtypes": {schema: arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.BinaryTypes.String}}, nil), rdrSchema: vSchema, total: -1, rows: 1, batches: 1},
 	}

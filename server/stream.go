@@ -149,7 +149,8 @@ func oneBatch(rec arrow.RecordBatch) <-chan flight.StreamChunk {
 
 // streamReader starts a goroutine that moves rdr's batches into the
 // returned channel, re-labelled with schema (the announced schema, with
-// column metadata; types must match rdr's). It releases rdr, stops when ctx
+// column metadata; types must match rdr's up to the wire conversions of
+// wiretypes.go, which are applied). It releases rdr, stops when ctx
 // is done, and turns a panic into an ErrInternal chunk (logged as a bug).
 // onDone runs after rdr is released, before the channel closes.
 func (s *service) streamReader(ctx context.Context, rdr array.RecordReader, schema *arrow.Schema, onDone func()) <-chan flight.StreamChunk {
@@ -174,7 +175,8 @@ func (s *service) streamReader(ctx context.Context, rdr array.RecordReader, sche
 				send(flight.StreamChunk{Err: panicError(s.log, "result stream", r)})
 			}
 		}()
-		if err := sameColumns(schema, rdr.Schema()); err != nil {
+		plan, casts, err := castPlan(schema, rdr.Schema())
+		if err != nil {
 			send(flight.StreamChunk{Err: err})
 			return
 		}
@@ -183,13 +185,26 @@ func (s *service) streamReader(ctx context.Context, rdr array.RecordReader, sche
 				return
 			}
 			rec := rdr.RecordBatch()
-			if err := sameColumns(schema, rec.Schema()); err != nil {
+			if _, _, err := castPlan(schema, rec.Schema()); err != nil {
 				send(flight.StreamChunk{Err: err})
 				return
 			}
-			// NewRecordBatch retains the columns; the new batch is owned
-			// by the channel's consumer.
-			out := array.NewRecordBatch(schema, rec.Columns(), rec.NumRows())
+			var out arrow.RecordBatch
+			if casts {
+				cols, err := castColumns(ctx, s.mem, rec, plan)
+				if err != nil {
+					send(flight.StreamChunk{Err: err})
+					return
+				}
+				out = array.NewRecordBatch(schema, cols, rec.NumRows())
+				for _, c := range cols {
+					c.Release()
+				}
+			} else {
+				// NewRecordBatch retains the columns; the new batch is
+				// owned by the channel's consumer.
+				out = array.NewRecordBatch(schema, rec.Columns(), rec.NumRows())
+			}
 			if !send(flight.StreamChunk{Data: out}) {
 				return
 			}
@@ -199,21 +214,6 @@ func (s *service) streamReader(ctx context.Context, rdr array.RecordReader, sche
 		}
 	}()
 	return ch
-}
-
-// sameColumns checks that the engine's reader produces the announced column
-// types (a mismatch is an engine bug: clients would misread the data).
-func sameColumns(announced, got *arrow.Schema) error {
-	if announced.NumFields() != got.NumFields() {
-		return errs.Internalf("result has %d columns, %d were announced", got.NumFields(), announced.NumFields())
-	}
-	for i := range announced.NumFields() {
-		a, g := announced.Field(i), got.Field(i)
-		if !arrow.TypeEqual(a.Type, g.Type) {
-			return errs.Internalf("result column %d (%s) is %s, %s was announced", i, a.Name, g.Type, a.Type)
-		}
-	}
-	return nil
 }
 
 // doGet routes a DoGet ticket (a protobuf Any holding a Flight SQL command)
