@@ -254,7 +254,7 @@ func SortRows(rows []string) []string {
 }
 
 func valueString(a arrow.Array, i int) string {
-	if a.IsNull(i) {
+	if a.IsNull(i) || a.DataType().ID() == arrow.NULL { // a NullArray has no validity bitmap
 		return "NULL"
 	}
 	var s string
