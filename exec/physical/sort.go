@@ -6,18 +6,16 @@ import (
 	"github.com/quiverdb/quiver/exec/operator"
 )
 
-// newSort builds a SortExec's operator. operator.NewSort has no fetch bound
-// yet: it sorts its whole input. A Fetch is honoured by capping the output
-// (a Limit over the sort), which is correct but holds every row; this is why
-// physopt.TopN is not in physopt.DefaultRules yet.
+// newSort builds a SortExec's operator: operator.NewTopN when the node has
+// a fetch bound (it holds only about max(2*Fetch, 8192) rows, whatever the
+// input size), operator.NewSort otherwise.
 func newSort(input operator.Operator, n *SortExec, mem memory.Allocator, b *operator.Budget) (operator.Operator, error) {
 	keys := make([]operator.SortKey, len(n.Keys))
 	for i, k := range n.Keys {
 		keys[i] = operator.SortKey{Expr: k.Expr, Desc: k.Desc, NullsFirst: k.NullsFirst}
 	}
-	op := operator.NewSort(input, keys, mem, b)
 	if n.Fetch >= 0 {
-		op = operator.NewLimit(op, 0, n.Fetch)
+		return operator.NewTopN(input, keys, n.Fetch, mem, b), nil
 	}
-	return op, nil
+	return operator.NewSort(input, keys, mem, b), nil
 }

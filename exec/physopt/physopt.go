@@ -59,12 +59,10 @@ type Rule interface {
 // insert your own rules before the last one).
 func DefaultRules() []Rule {
 	return []Rule{
-		// TopN is not here yet: operator.NewSort has no fetch bound, so a
-		// SortExec.Fetch would only cap its output (physical.newSort) while
-		// still holding every row, and EXPLAIN would claim a TopN that does
-		// not happen. Insert TopN{} first in this list once the sort
-		// operator keeps only the top rows.
-		//
+		// TopN first: it only bounds sorts (SortExec.Fetch, run by
+		// operator.NewTopN, which keeps only the top rows), and later rules
+		// never move a Limit, so the bound it sets stays valid.
+		TopN{},
 		// ScanParallelism after every rule that could replace a scan, so the
 		// value it sets reflects the final partitions.
 		ScanParallelism{},
