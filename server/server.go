@@ -102,6 +102,9 @@ func newServer(cfg Config, eng queryEngine) (*Server, error) {
 	if cfg.TicketTTL == 0 {
 		cfg.TicketTTL = DefaultTicketTTL
 	}
+	if n := len(cfg.Secret); n > 0 && n < 16 {
+		cfg.Logger.Warn("server.Config.Secret is short; use at least 32 random bytes", "bytes", n)
+	}
 	if len(cfg.Secret) == 0 {
 		cfg.Secret = make([]byte, 32)
 		if _, err := rand.Read(cfg.Secret); err != nil {

@@ -331,7 +331,7 @@ func start(t *testing.T, mutate func(*Config)) *harness {
 		DefaultCatalog: "demo",
 		DefaultSchema:  "public",
 		Allocator:      mem,
-		Secret:         []byte("test secret"),
+		Secret:         []byte("test secret shared by replicas"),
 	}
 	if mutate != nil {
 		mutate(&cfg)
