@@ -64,7 +64,7 @@ func scanExec(t *testing.T, parts int, proj []int, full, partial []expr.Expr, li
 
 func TestDefaultRulesOrder(t *testing.T) {
 	r := physopt.DefaultRules()
-	if len(r) < 2 || r[len(r)-1].Name() != "SanityCheck" {
+	if len(r) < 3 || r[0].Name() != "TopN" || r[len(r)-1].Name() != "SanityCheck" {
 		t.Fatalf("SanityCheck must be last: %v", r)
 	}
 	r[0] = nil
@@ -183,8 +183,7 @@ func TestOptimize(t *testing.T) {
 	ctx := context.Background()
 	s := &physical.LimitExec{Input: &physical.SortExec{Input: scanExec(t, 3, nil, nil, nil, -1),
 		Keys: []logical.SortKey{{Expr: col(0, "a", i64), NullsFirst: true}}, Fetch: -1}, Count: 1}
-	rules := append([]physopt.Rule{physopt.TopN{}}, physopt.DefaultRules()...)
-	out, err := physopt.Optimize(ctx, s, physopt.Config{Parallelism: 2}, rules)
+	out, err := physopt.Optimize(ctx, s, physopt.Config{Parallelism: 2}, physopt.DefaultRules())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,9 +67,12 @@ type Record struct {
 	Kind Kind
 	// Line is the 1-based line of the record's header, for messages.
 	Line int
-	// Comments are the comment lines just before the record (kept on rewrite).
+	// Comments are the comment lines just before the record, with blank
+	// lines between comment blocks as "" (kept on rewrite).
 	Comments []string
-	SQL      string
+	// Trailer holds comment lines after the last record of a file.
+	Trailer []string
+	SQL     string
 	// ErrPattern is the expected error text (StatementError).
 	ErrPattern string
 	// Types, RowSort, Explain and Expected describe a Query.
@@ -113,7 +116,11 @@ func Parse(text string) ([]Record, error) {
 		}
 		trimmed := strings.TrimSpace(line)
 		if trimmed == "" {
-			comments = nil
+			// Keep blank lines inside comment blocks (e.g. a file header
+			// followed by a blank line) so rewriting preserves them.
+			if len(comments) > 0 && comments[len(comments)-1] != "" {
+				comments = append(comments, "")
+			}
 			continue
 		}
 		if strings.HasPrefix(trimmed, "#") {
@@ -173,6 +180,9 @@ func Parse(text string) ([]Record, error) {
 		}
 		recs = append(recs, r)
 	}
+	if len(comments) > 0 && len(recs) > 0 {
+		recs[len(recs)-1].Trailer = comments
+	}
 	return recs, sc.Err()
 }
 
@@ -207,6 +217,9 @@ func Format(recs []Record) string {
 			for _, l := range r.Expected {
 				sb.WriteString(l + "\n")
 			}
+		}
+		if len(r.Trailer) > 0 {
+			sb.WriteString("\n" + strings.TrimRight(strings.Join(r.Trailer, "\n"), "\n") + "\n")
 		}
 	}
 	return sb.String()
