@@ -4,7 +4,7 @@ GO        ?= go
 GOFLAGS   ?=
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-deps vet bench fuzz demodata clean
+.PHONY: all build test test-deps python-deps vet bench fuzz demodata clean
 
 all: build
 
@@ -14,7 +14,7 @@ build:
 # test-deps installs what the tests need beyond the Go toolchain. Go modules
 # (including the ADBC Go driver used by integration_test/) come from the
 # module proxy.
-test-deps:
+test-deps: python-deps
 	$(GO) mod download
 	@# sources/postgres tests start a throw-away PostgreSQL cluster (sources/postgres/pgtest).
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
@@ -22,6 +22,21 @@ test-deps:
 	  mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
 	fi
+
+# python-deps creates the virtual environment the Python client tests
+# (integration_test/python_test.go) run in: .venv at the repo root with the
+# pinned clients from integration_test/python/requirements.txt. The stamp
+# makes it idempotent; editing requirements.txt reinstalls.
+PYTHON ?= python3
+VENV   ?= .venv
+PY_REQUIREMENTS = integration_test/python/requirements.txt
+
+python-deps: $(VENV)/.requirements.stamp
+
+$(VENV)/.requirements.stamp: $(PY_REQUIREMENTS)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $(PY_REQUIREMENTS)
+	touch $@
 
 vet:
 	$(GO) vet ./...
