@@ -161,7 +161,14 @@ func TestSemanticsOnSQLite(t *testing.T) {
 		var args []any
 		where, ok := sqlgen.Translate(sqlgen.SQLite, e, quoted, &args)
 		if !ok {
-			t.Errorf("%s: not translated for SQLite", e)
+			_, isLike := e.(*expr.Like)
+			if n, isNot := e.(*expr.Not); isNot {
+				_, isLike = n.Input.(*expr.Like)
+			}
+			collated := (isLike && !sqlgen.EngineLikeIsASCIIFold()) || (usesString(e) && !sqlgen.EngineComparesBytes())
+			if !collated {
+				t.Errorf("%s: not translated for SQLite", e)
+			}
 			continue
 		}
 		q := sqlgen.BuildSelect(sqlgen.SQLite, `"t"`, []string{`"id"`}, []string{where}, []sqlgen.OrderItem{{Expr: `"id"`}}, -1)

@@ -259,7 +259,7 @@ func (t *translator) compare(b *expr.Binary) (string, bool) {
 		return "", false
 	}
 	if k == kString {
-		if t.d.ByteCollation == "" {
+		if t.d.ByteCollation == "" || !EngineComparesBytes() {
 			return "", false
 		}
 		l = "(" + l + ")" + t.d.ByteCollation
@@ -410,7 +410,7 @@ func (t *translator) in(n *expr.In) (string, bool) {
 		return "", false
 	}
 	if k == kString {
-		if t.d.ByteCollation == "" {
+		if t.d.ByteCollation == "" || !EngineComparesBytes() {
 			return "", false
 		}
 		x = "(" + x + ")" + t.d.ByteCollation
@@ -438,7 +438,7 @@ func (t *translator) in(n *expr.In) (string, bool) {
 // ASCII-folding remote would not: such patterns stay in the engine, as do
 // non-ASCII patterns and a pattern ending in a lone escape character.
 func (t *translator) like(n *expr.Like) (string, bool) {
-	if !t.d.LikeIsASCIIFold && t.d.LowerASCII == nil {
+	if (!t.d.LikeIsASCIIFold && t.d.LowerASCII == nil) || !EngineLikeIsASCIIFold() {
 		return "", false
 	}
 	if kindOf(n.Input.Type()) != kString {
