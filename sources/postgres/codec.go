@@ -1,0 +1,259 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+)
+
+// bindArg converts a filter literal to the value pgx binds: bool, int64,
+// float64, string, []byte, pgtype.Numeric (exact decimals), time.Time (UTC;
+// dates at midnight) or pgtype.Time. Those are also the only kinds the
+// partition codec carries.
+func bindArg(l *expr.Literal) (any, bool) {
+	switch v := l.Value.(type) {
+	case bool, int64, float64, string:
+		return v, true
+	case []byte:
+		return append([]byte(nil), v...), true
+	case uint64:
+		if v > math.MaxInt64 {
+			return nil, false
+		}
+		return int64(v), true
+	case decimal128.Num:
+		d, ok := l.DataType.(*arrow.Decimal128Type)
+		if !ok {
+			return nil, false
+		}
+		return pgtype.Numeric{Int: v.BigInt(), Exp: -d.Scale, Valid: true}, true
+	case arrow.Date32:
+		return v.ToTime().UTC(), true
+	case arrow.Timestamp:
+		ts, ok := l.DataType.(*arrow.TimestampType)
+		if !ok || (ts.TimeZone != "" && ts.TimeZone != "UTC") {
+			return nil, false
+		}
+		t := v.ToTime(ts.Unit).UTC()
+		if t.Nanosecond()%1000 != 0 {
+			return nil, false // PostgreSQL keeps microseconds only
+		}
+		return t, true
+	case arrow.Time64:
+		tt, ok := l.DataType.(*arrow.Time64Type)
+		if !ok {
+			return nil, false
+		}
+		us := int64(v)
+		if tt.Unit == arrow.Nanosecond {
+			if us%1000 != 0 {
+				return nil, false
+			}
+			us /= 1000
+		}
+		return pgtype.Time{Microseconds: us, Valid: true}, true
+	}
+	return nil, false
+}
+
+// wireArg is one bind value in a partition encoding.
+type wireArg struct {
+	T string `json:"t"` // b i f s x n ts tm
+	V string `json:"v"`
+	E int32  `json:"e,omitempty"` // numeric exponent
+}
+
+func encodeArg(a any) (wireArg, error) {
+	switch v := a.(type) {
+	case bool:
+		return wireArg{T: "b", V: strconv.FormatBool(v)}, nil
+	case int64:
+		return wireArg{T: "i", V: strconv.FormatInt(v, 10)}, nil
+	case float64:
+		return wireArg{T: "f", V: strconv.FormatUint(math.Float64bits(v), 16)}, nil
+	case string:
+		return wireArg{T: "s", V: v}, nil
+	case []byte:
+		return wireArg{T: "x", V: base64.StdEncoding.EncodeToString(v)}, nil
+	case pgtype.Numeric:
+		if v.Int == nil || !v.Valid {
+			return wireArg{}, errs.Internalf("postgres: cannot encode numeric bind value %v", v)
+		}
+		return wireArg{T: "n", V: v.Int.String(), E: v.Exp}, nil
+	case time.Time:
+		return wireArg{T: "ts", V: strconv.FormatInt(v.UnixMicro(), 10)}, nil
+	case pgtype.Time:
+		return wireArg{T: "tm", V: strconv.FormatInt(v.Microseconds, 10)}, nil
+	}
+	return wireArg{}, errs.Internalf("postgres: cannot encode bind value of type %T", a)
+}
+
+func decodeArg(w wireArg) (any, error) {
+	bad := func() (any, error) {
+		return nil, errs.Invalidf("postgres partition: bad bind value %q of kind %q", w.V, w.T)
+	}
+	switch w.T {
+	case "b":
+		b, err := strconv.ParseBool(w.V)
+		if err != nil {
+			return bad()
+		}
+		return b, nil
+	case "i":
+		i, err := strconv.ParseInt(w.V, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		return i, nil
+	case "f":
+		u, err := strconv.ParseUint(w.V, 16, 64)
+		if err != nil {
+			return bad()
+		}
+		return math.Float64frombits(u), nil
+	case "s":
+		return w.V, nil
+	case "x":
+		b, err := base64.StdEncoding.DecodeString(w.V)
+		if err != nil {
+			return bad()
+		}
+		return b, nil
+	case "n":
+		if len(w.V) > 80 {
+			return bad()
+		}
+		n, ok := new(big.Int).SetString(w.V, 10)
+		if !ok || w.E < -1000 || w.E > 1000 {
+			return bad()
+		}
+		return pgtype.Numeric{Int: n, Exp: w.E, Valid: true}, nil
+	case "ts":
+		us, err := strconv.ParseInt(w.V, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		return time.UnixMicro(us).UTC(), nil
+	case "tm":
+		us, err := strconv.ParseInt(w.V, 10, 64)
+		if err != nil {
+			return bad()
+		}
+		return pgtype.Time{Microseconds: us, Valid: true}, nil
+	}
+	return bad()
+}
+
+// partitionWire is a partition's encoding: metadata only (the SQL text, its
+// bind values, the ctid range and the columns it reads), never a
+// connection. Version 1.
+type partitionWire struct {
+	V      int       `json:"v"`
+	Schema string    `json:"schema"`
+	Table  string    `json:"table"`
+	SQL    string    `json:"sql"`
+	Base   string    `json:"base"`
+	Args   []wireArg `json:"args,omitempty"`
+	Proj   []int     `json:"proj"`
+	Cols   []wireCol `json:"cols"`
+	Count  bool      `json:"count,omitempty"`
+	Lo     int64     `json:"lo"`
+	Hi     int64     `json:"hi"`
+	Ranges int       `json:"ranges,omitempty"`
+}
+
+// wireCol pins a projected column: the decoding node checks that its own
+// table has the same column with the same type.
+type wireCol struct {
+	Name string `json:"n"`
+	OID  uint32 `json:"o"`
+	Mod  int32  `json:"m"`
+}
+
+const partitionVersion = 1
+
+// EncodePartition encodes a partition of this table's scans as JSON
+// metadata: SQL text, bind values, ctid range and projected columns.
+func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
+	pp, ok := p.(*partition)
+	if !ok || pp == nil || pp.scan == nil {
+		return nil, errs.Invalidf("postgres table %s: cannot encode a partition of type %T", t.Name(), p)
+	}
+	w := partitionWire{
+		V: partitionVersion, Schema: pp.t.src.schema, Table: pp.t.rel.Name, SQL: pp.sql, Base: pp.scan.base,
+		Proj: pp.scan.proj, Count: pp.scan.count, Lo: pp.lo, Hi: pp.hi, Ranges: pp.scan.ranges,
+	}
+	for _, a := range pp.args {
+		wa, err := encodeArg(a)
+		if err != nil {
+			return nil, err
+		}
+		w.Args = append(w.Args, wa)
+	}
+	for _, c := range pp.scan.proj {
+		col := pp.t.rel.Columns[c]
+		w.Cols = append(w.Cols, wireCol{Name: col.Name, OID: col.OID, Mod: col.TypMod})
+	}
+	return json.Marshal(w)
+}
+
+// DecodePartition rebuilds a partition on this node's own table (and so
+// its own connection pool). The encoding must name this table and its
+// columns must still match; anything malformed is ErrInvalid.
+func (t *Table) DecodePartition(_ context.Context, data []byte) (catalog.Partition, error) {
+	var w partitionWire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, errs.Wrap(errs.ErrInvalid, err, "postgres table %s: malformed partition encoding", t.Name())
+	}
+	if w.V != partitionVersion {
+		return nil, errs.Invalidf("postgres table %s: partition encoding version %d, want %d", t.Name(), w.V, partitionVersion)
+	}
+	if w.Schema != t.src.schema || w.Table != t.rel.Name {
+		return nil, errs.Invalidf("postgres table %s: the partition reads %s.%s", t.Name(), w.Schema, w.Table)
+	}
+	if !strings.HasPrefix(w.SQL, "SELECT ") || !strings.HasPrefix(w.Base, "SELECT ") {
+		return nil, errs.Invalidf("postgres table %s: partition SQL is not a SELECT", t.Name())
+	}
+	if len(w.Proj) != len(w.Cols) || w.Proj == nil {
+		return nil, errs.Invalidf("postgres table %s: partition columns do not match its projection", t.Name())
+	}
+	if w.Count != (len(w.Proj) == 0) {
+		return nil, errs.Invalidf("postgres table %s: partition count flag does not match its projection", t.Name())
+	}
+	fields := make([]arrow.Field, len(w.Proj))
+	for i, p := range w.Proj {
+		if p < 0 || p >= len(t.rel.Columns) {
+			return nil, errs.Invalidf("postgres table %s: partition column index %d out of range", t.Name(), p)
+		}
+		c := t.rel.Columns[p]
+		if c.Name != w.Cols[i].Name || c.OID != w.Cols[i].OID || c.TypMod != w.Cols[i].Mod {
+			return nil, errs.Invalidf("postgres table %s: column %d is %s here but %s in the partition (the table changed)", t.Name(), p, c.Name, w.Cols[i].Name)
+		}
+		fields[i] = t.schema.Field(p)
+	}
+	args := make([]any, len(w.Args))
+	for i, wa := range w.Args {
+		a, err := decodeArg(wa)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = a
+	}
+	sc := &Scan{table: t, schema: arrow.NewSchema(fields, nil), proj: w.Proj, base: w.Base, args: args, count: w.Count, ranges: w.Ranges}
+	p := &partition{t: t, scan: sc, sql: w.SQL, args: args, lo: w.Lo, hi: w.Hi}
+	sc.parts = []catalog.Partition{p}
+	return p, nil
+}

@@ -1,0 +1,93 @@
+// Package postgres is Quiver's PostgreSQL provider (github.com/jackc/pgx/v5):
+// a whole remote schema (Factory().Schema) or one remote table
+// (Factory().Table), read with pushdown and written through COPY.
+//
+// # Options
+//
+//	dsn:            libpq connection string or URL; ${VAR} references are
+//	                expanded from the environment
+//	dsn_env:        name of an environment variable holding the DSN (use
+//	                this for secrets; exactly one of dsn / dsn_env)
+//	schema:         remote schema (default public)
+//	table:          remote table (table providers only; required)
+//	partitions:     most ctid-range partitions per scan (default 8)
+//	partition_rows: split a table whose pg_class.reltuples exceeds this,
+//	                one partition per this many rows (default 500000)
+//	max_conns:      connection pool size (default 8)
+//
+// The factory connects at startup and fails fast with the config path of
+// the source: an unreachable server is errs.ErrUnavailable, refused
+// credentials errs.ErrPermission, a missing database/schema/table
+// errs.ErrNotFound. Passwords never appear in errors (they are redacted)
+// and Quiver never logs a DSN. At query time a source that is down fails
+// only the queries that read it.
+//
+// # Types
+//
+//	bool → Boolean; int2/int4/int8 → Int16/Int32/Int64;
+//	float4/float8 → Float32/Float64;
+//	numeric(p,s), p ≤ 38 → Decimal128(p,s);
+//	numeric without typmod → Decimal128(38,10): values are rounded half away
+//	  from zero to 10 fractional digits, and one with more than 28 integer
+//	  digits (or NaN/±Infinity) is a read error naming the column; filters
+//	  on such columns stay in the engine;
+//	text/varchar/name/json/jsonb/uuid → String; bpchar → String without
+//	  its padding (as MySQL's CHAR reads);
+//	bytea → Binary; date → Date32; time → Time64(µs);
+//	timestamp → Timestamp(µs); timestamptz → Timestamp(µs, "UTC");
+//	domains → their base type;
+//	anything else (arrays, enums, geometric types, numeric(p>38), ...) is
+//	  read as its text output through a ::text cast (String). Such tables
+//	  can be read and filtered but not inserted into (ErrNotImplemented).
+//	±infinity dates and timestamps are read errors naming the column.
+//
+// # Reading
+//
+// Table.Scan does no I/O. It renders one SELECT: the projection, the
+// accepted filters translated by sources/internal/sqlgen (the same function
+// SupportsFilters asks, so Exact cannot drift) with every value a bind
+// parameter, and the LIMIT (the planner passes one only when every filter
+// is Exact, and all accepted filters are). An empty projection becomes a
+// remote count(*). Scan.Describe() shows the SQL for EXPLAIN.
+//
+// Tables and materialized views whose reltuples exceed partition_rows are
+// split into up to `partitions` ranges of heap pages, each a partition
+// `... WHERE ctid >= '(lo,0)'::tid AND ctid < '(hi,0)'::tid` (TID range
+// scans, PostgreSQL 14+; older servers still filter correctly but scan the
+// whole table per partition). The first range is open below and the last
+// open above, so the union covers every row once. Partitions are separate
+// queries: they see separate snapshots, so rows moved by concurrent
+// UPDATEs between them may be seen twice or not at all (as with any
+// parallel read without a shared snapshot).
+//
+// Partition.Open runs the query with binary results and decodes each
+// value's raw bytes straight into typed Arrow builders (rows.RawValues; no
+// per-value boxing), 8192 rows per batch. Cancelling the context sends
+// PostgreSQL a CancelRequest, so no backend keeps running the query.
+// A table dropped after planning fails at read time with errs.ErrNotFound
+// naming it.
+//
+// PartitionCodec encodes a partition as metadata only: SQL text, bind
+// values (typed), ctid range and the projected columns with their type
+// OIDs. DecodePartition runs on the receiving node's own Table (its own
+// pool) and refuses encodings for another table or for columns that
+// changed since.
+//
+// Statistics come from pg_class (reltuples → Inexact row count, Absent if
+// never analyzed; relpages → Inexact bytes) and pg_stats (null_frac and
+// n_distinct → Inexact per-column counts).
+//
+// # Writing
+//
+// Table.Insert streams the batches through COPY ... FROM STDIN (FORMAT
+// binary), encoded directly from the Arrow arrays, in one transaction:
+// a failure, a batch of the wrong schema or a cancelled context rolls
+// everything back. Schema.CreateTable / DropTable run CREATE TABLE /
+// DROP TABLE in the remote schema.
+//
+// # Lifetime
+//
+// A Schema (and a Table from the table factory) owns a pgxpool.Pool;
+// Close releases it. Tables of a Schema share its pool. Everything is safe
+// for concurrent use.
+package postgres

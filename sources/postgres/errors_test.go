@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+)
+
+func TestBadCredentials(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const secret = "s3cr3t-Wrong-pw"
+	cfg := testConfig()
+	cfg.DSN = cluster.DSNFor(cluster.User, secret, cluster.Database)
+	_, err := OpenSchema(ctx, cfg)
+	if !errors.Is(err, errs.ErrPermission) {
+		t.Fatalf("wrong password: %v, want ErrPermission", err)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error leaks the password: %v", err)
+	}
+	if !strings.Contains(err.Error(), "test.pg") {
+		t.Errorf("error does not name the source: %v", err)
+	}
+
+	cfg.DSN = cluster.DSNFor("nobody_here", secret, cluster.Database)
+	if _, err := OpenTable(ctx, cfg, "t"); !errors.Is(err, errs.ErrPermission) || strings.Contains(err.Error(), secret) {
+		t.Errorf("unknown user: %v, want ErrPermission without the password", err)
+	}
+
+	cfg.DSN = cluster.DSNFor(cluster.User, cluster.Password, "no_such_db")
+	if _, err := OpenSchema(ctx, cfg); !errors.Is(err, errs.ErrNotFound) || strings.Contains(err.Error(), cluster.Password) {
+		t.Errorf("unknown database: %v, want ErrNotFound without the password", err)
+	}
+
+	cfg = testConfig()
+	cfg.Schema = "no_such_schema"
+	if _, err := OpenSchema(ctx, cfg); !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "no_such_schema") {
+		t.Errorf("unknown schema: %v, want ErrNotFound naming it", err)
+	}
+	if _, err := OpenTable(ctx, testConfig(), "no_such_table"); !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "no_such_table") {
+		t.Errorf("unknown table: %v, want ErrNotFound naming it", err)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg := testConfig()
+	// Port 1 on loopback: nothing listens there.
+	cfg.DSN = "postgres://quiver:hunter2-pw@127.0.0.1:1/x?sslmode=disable&connect_timeout=3"
+	_, err := OpenSchema(ctx, cfg)
+	if !errors.Is(err, errs.ErrUnavailable) {
+		t.Fatalf("unreachable server: %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "test.pg") {
+		t.Errorf("error %q must name the source and not the password", err)
+	}
+	cfg.DSN = "postgres://quiver:hunter2-pw@127.0.0.1:notaport/x"
+	if _, err := OpenSchema(ctx, cfg); !errors.Is(err, errs.ErrInvalid) || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("bad DSN: %v, want ErrInvalid without the password", err)
+	}
+}
+
+func TestFactoryOptions(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f := Factory()
+	path := "catalogs.c.schemas.pg"
+	if _, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), path+".dsn") {
+		t.Errorf("missing dsn: %v, want ErrInvalid naming %s.dsn", err, path)
+	}
+	if _, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn_env": "QUIVER_TEST_UNSET_VAR"}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "QUIVER_TEST_UNSET_VAR") {
+		t.Errorf("unset dsn_env: %v, want ErrInvalid naming the variable", err)
+	}
+	if _, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn": "x", "sceham": "public"}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), path+".sceham") {
+		t.Errorf("typo option: %v, want ErrInvalid naming it", err)
+	}
+	if _, err := f.Table(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn": cluster.DSN()}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), path+".table") {
+		t.Errorf("table provider without table: %v, want ErrInvalid naming %s.table", err, path)
+	}
+	t.Setenv("QUIVER_TEST_PG_DSN", cluster.DSN())
+	sch, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn_env": "QUIVER_TEST_PG_DSN", "schema": "public", "partitions": 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sch.(*Schema).Close()
+	name := uniqueName("fact")
+	execSQL(t, sch.(*Schema), "CREATE TABLE "+quoteIdent(name)+" (a int)")
+	tbl, err := f.Table(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn_env": "QUIVER_TEST_PG_DSN", "table": name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl.(*Table).Close()
+}
+
+func TestDecodeNumeric(t *testing.T) {
+	enc := func(digits []uint16, weight int16, sign uint16, dscale int16) []byte {
+		b := []byte{byte(len(digits) >> 8), byte(len(digits)), byte(uint16(weight) >> 8), byte(weight), byte(sign >> 8), byte(sign), byte(dscale >> 8), byte(dscale)}
+		for _, d := range digits {
+			b = append(b, byte(d>>8), byte(d))
+		}
+		return b
+	}
+	cases := []struct {
+		name        string
+		v           []byte
+		scale, prec int32
+		want        string
+		wantErr     bool
+	}{
+		{"zero", enc(nil, 0, numericPos, 2), 2, 10, "0.00", false},
+		{"1.5 at scale 2", enc([]uint16{1, 5000}, 0, numericPos, 1), 2, 10, "1.50", false},
+		{"-12345.6789", enc([]uint16{1, 2345, 6789}, 1, numericNeg, 4), 4, 12, "-12345.6789", false},
+		{"0.0001", enc([]uint16{1}, -1, numericPos, 4), 4, 10, "0.0001", false},
+		{"round half up", enc([]uint16{0, 125}, 0, numericPos, 4), 2, 10, "0.01", false},   // 0.0125 -> 0.01
+		{"round half away", enc([]uint16{0, 150}, 0, numericPos, 4), 2, 10, "0.02", false}, // 0.0150 -> 0.02
+		{"negative half away", enc([]uint16{0, 150}, 0, numericNeg, 4), 2, 10, "-0.02", false},
+		{"tiny rounds to zero", enc([]uint16{1}, -5, numericPos, 20), 10, 38, "0.0000000000", false},
+		{"many fraction digits", enc([]uint16{3, 1415, 9265, 3589, 7932, 3846, 2643, 3832, 7950, 2884, 1971}, 0, numericPos, 40), 10, 38, "3.1415926536", false},
+		{"10^30 fits 38,0", enc([]uint16{100, 0, 0, 0, 0, 0, 0, 0}, 7, numericPos, 0), 0, 38, "1000000000000000000000000000000", false},
+		{"overflow", enc([]uint16{1, 0, 0, 0}, 3, numericPos, 0), 2, 10, "", true},
+		{"NaN", enc(nil, 0, numericNaN, 0), 2, 10, "", true},
+		{"Infinity", enc(nil, 0, numericPInf, 0), 2, 10, "", true},
+		{"truncated", []byte{0, 1, 0}, 2, 10, "", true},
+	}
+	for _, c := range cases {
+		n, err := decodeNumeric(c.v, c.scale, c.prec)
+		if c.wantErr {
+			if err == nil {
+				t.Errorf("%s: got %s, want an error", c.name, n.ToString(c.scale))
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got := n.ToString(c.scale); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	// appendNumeric round-trips through decodeNumeric.
+	for _, s := range []string{"0", "1", "-1", "123456789.123", "-0.001", "99999999999999999999999999999999999.999", "10000", "0.0001"} {
+		const scale = 3
+		n, err := decimal128.FromString(s, 38, scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := appendNumeric(nil, n, scale)
+		back, err := decodeNumeric(b[4:], scale, 38)
+		if err != nil || back != n {
+			t.Errorf("round trip of %s: %s, %v", s, back.ToString(scale), err)
+		}
+	}
+	_ = fmt.Sprint()
+}
