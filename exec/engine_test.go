@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,8 @@ import (
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
 	"github.com/quiverdb/quiver/exec/logical"
+	"github.com/quiverdb/quiver/exec/physical"
+	"github.com/quiverdb/quiver/exec/physopt"
 	qmem "github.com/quiverdb/quiver/sources/memory"
 )
 
@@ -376,4 +379,35 @@ func FuzzPrepare(f *testing.F) {
 			t.Fatalf("%q: nil schema", sql)
 		}
 	})
+}
+
+// noLimits is a user's physical rule: it rejects plans with a LIMIT.
+type noLimits struct{}
+
+func (noLimits) Name() string { return "NoLimits" }
+func (noLimits) Rewrite(_ context.Context, p physical.Plan, _ physopt.Config) (physical.Plan, bool, error) {
+	var found bool
+	physical.Walk(p, func(n physical.Plan) bool {
+		_, isLimit := n.(*physical.LimitExec)
+		found = found || isLimit
+		return !found
+	})
+	if found {
+		return nil, false, errs.NotImplementedf("LIMIT is disabled here")
+	}
+	return p, false, nil
+}
+
+// Users extend the physical rules by inserting theirs before SanityCheck.
+func TestCustomPhysicalRule(t *testing.T) {
+	rules := physopt.DefaultRules()
+	rules = slices.Insert(rules, len(rules)-1, physopt.Rule(noLimits{}))
+	f := newFixture(t, exec.Config{PhysicalRules: rules})
+	if got := f.exec(t, "SELECT count(*) FROM nums"); strings.Join(got, ",") != "6" {
+		t.Errorf("count: %v", got)
+	}
+	_, err := f.try(context.Background(), "SELECT n FROM nums LIMIT 1")
+	if !errors.Is(err, errs.ErrNotImplemented) || !strings.Contains(err.Error(), "NoLimits") {
+		t.Errorf("custom rule error: %v", err)
+	}
 }
