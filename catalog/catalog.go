@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"errors"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -168,4 +170,31 @@ func lookupFold[V any](m map[string]V, name string) (V, bool) {
 		}
 	}
 	return found, n == 1
+}
+
+// Close releases what the catalogs hold: every schema and every table of a
+// Static schema that implements io.Closer is closed (connection pools, open
+// files). Call it once, after the server has stopped. It returns the joined
+// errors.
+func (r *Root) Close() error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var errList []error
+	for _, c := range r.catalogs {
+		c.mu.RLock()
+		for _, s := range c.schemas {
+			if st, ok := s.(*Static); ok {
+				for _, t := range st.tables {
+					if cl, ok := t.(io.Closer); ok {
+						errList = append(errList, cl.Close())
+					}
+				}
+			}
+			if cl, ok := s.(io.Closer); ok {
+				errList = append(errList, cl.Close())
+			}
+		}
+		c.mu.RUnlock()
+	}
+	return errors.Join(errList...)
 }

@@ -88,3 +88,35 @@ func TestVerdictAndPrecisionNames(t *testing.T) {
 		t.Fatal("options")
 	}
 }
+
+type closer struct {
+	catalog.Table
+	closed *int
+}
+
+func (c closer) Close() error { *c.closed++; return nil }
+
+type closerSchema struct {
+	*catalog.Static
+	closed *int
+}
+
+func (c closerSchema) Close() error { *c.closed++; return nil }
+
+func TestRootCloseClosesTablesAndSchemas(t *testing.T) {
+	n := 0
+	root := catalog.NewRoot()
+	c := catalog.NewCatalog("c")
+	if err := c.AddSchema("tables", catalog.NewStatic(map[string]catalog.Table{"a": closer{closed: &n}, "b": nameOnly{}})); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddSchema("owned", closerSchema{Static: catalog.NewStatic(nil), closed: &n}); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Add(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Close(); err != nil || n != 2 {
+		t.Fatalf("Close: %v, closed %d of 2", err, n)
+	}
+}

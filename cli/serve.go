@@ -146,6 +146,11 @@ func serve(ctx context.Context, o Options, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := root.Close(); err != nil {
+			logger.Warn("closing data sources", "err", err)
+		}
+	}()
 	if err := checkDefaults(root, cfg); err != nil {
 		return err
 	}

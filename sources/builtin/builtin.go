@@ -9,10 +9,11 @@ import (
 	"github.com/quiverdb/quiver/sources/jsonl"
 	"github.com/quiverdb/quiver/sources/memory"
 	"github.com/quiverdb/quiver/sources/parquet"
+	"github.com/quiverdb/quiver/sources/sqlite"
 	"github.com/quiverdb/quiver/sources/tpch"
 )
 
-// Register adds the built-in providers (memory, csv, jsonl, parquet, tpch)
+// Register adds the built-in providers (memory, csv, jsonl, parquet, tpch, sqlite)
 // to reg. It fails if any of those names is already registered.
 func Register(reg *catalog.Registry) error {
 	for _, p := range []struct {
@@ -24,6 +25,7 @@ func Register(reg *catalog.Registry) error {
 		{"jsonl", jsonl.Factory()},
 		{"parquet", parquet.Factory()},
 		{"tpch", tpch.Factory()},
+		{"sqlite", sqlite.Factory()},
 	} {
 		if err := reg.Register(p.name, p.factory); err != nil {
 			return err
