@@ -212,20 +212,38 @@ func inLiteralSet(mem memory.Allocator, x arrow.Array, list []Expr, n int) (arro
 			}
 		}
 	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		// VARCHAR matches under the collation (keys), VARBINARY bytewise.
+		collated := IsCollatedString(x.DataType())
 		set := map[string]struct{}{}
+		var key []byte
 		for _, it := range list {
 			if l := it.(*Literal); l.Value != nil {
-				switch v := l.Value.(type) {
+				var v string
+				switch lv := l.Value.(type) {
 				case string:
-					set[v] = struct{}{}
+					v = lv
 				case []byte:
-					set[string(v)] = struct{}{}
+					v = string(lv)
 				}
+				if collated {
+					key = CollationKey(key[:0], v)
+					v = string(key)
+				}
+				set[v] = struct{}{}
 			}
 		}
 		r := stringReader(x)
 		for i := 0; i < m; i++ {
-			if _, ok := set[r(i)]; ok {
+			v := r(i)
+			if collated {
+				key = CollationKey(key[:0], v)
+				_, ok := set[string(key)] // no allocation: map lookup of a converted []byte
+				if ok {
+					out[i>>3] |= 1 << (i & 7)
+				}
+				continue
+			}
+			if _, ok := set[v]; ok {
 				out[i>>3] |= 1 << (i & 7)
 			}
 		}
@@ -440,9 +458,18 @@ func (ev *evaluator) evalLike(l *Like) (arrow.Array, error) {
 		}
 		pat := pr(i * ps)
 		if matcher == nil || pat != lastPat {
-			matcher, lastPat = compileLike(pat, esc), pat
+			// Case- and accent-insensitive (collation.go): match folded text.
+			fesc := esc
+			if 'A' <= fesc && fesc <= 'Z' {
+				fesc += 'a' - 'A'
+			}
+			matcher, lastPat = compileLike(foldText(pat), fesc), pat
 		}
-		if matcher.match(xr(i*xs)) != l.Negated {
+		sv := xr(i * xs)
+		if !isASCII(sv) {
+			sv = foldText(sv)
+		}
+		if matcher.match(sv) != l.Negated {
 			out[i>>3] |= 1 << (i & 7)
 		}
 	}

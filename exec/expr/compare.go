@@ -3,7 +3,6 @@ package expr
 import (
 	"bytes"
 	"cmp"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -119,18 +118,10 @@ func compareArrays(mem memory.Allocator, op Op, l, r arrow.Array, n int) (arrow.
 		}
 	case arrow.STRING:
 		lb, rb := l.(*array.String), r.(*array.String)
-		for i := 0; i < m; i++ {
-			if cmpTruth(op, strings.Compare(lb.Value(i*ls), rb.Value(i*rs))) {
-				out[i>>3] |= 1 << (i & 7)
-			}
-		}
+		cmpCollated(op, lb.Value, rb.Value, ls, rs, m, out)
 	case arrow.LARGE_STRING:
 		lb, rb := l.(*array.LargeString), r.(*array.LargeString)
-		for i := 0; i < m; i++ {
-			if cmpTruth(op, strings.Compare(lb.Value(i*ls), rb.Value(i*rs))) {
-				out[i>>3] |= 1 << (i & 7)
-			}
-		}
+		cmpCollated(op, lb.Value, rb.Value, ls, rs, m, out)
 	case arrow.BINARY:
 		lb, rb := l.(*array.Binary), r.(*array.Binary)
 		for i := 0; i < m; i++ {
@@ -228,6 +219,25 @@ func cmpFixed[T cmp.Ordered](op Op, l, r []T, ls, rs, m int, out []byte) {
 			if l[i*ls] >= r[i*rs] {
 				out[i>>3] |= 1 << (i & 7)
 			}
+		}
+	}
+}
+
+// cmpCollated compares VARCHAR values under the string collation
+// (collation.go): case- and accent-insensitive.
+func cmpCollated(op Op, l, r func(int) string, ls, rs, m int, out []byte) {
+	if op == OpEq || op == OpNullSafeEq || op == OpNotEq {
+		want := op != OpNotEq
+		for i := 0; i < m; i++ {
+			if EqualCollated(l(i*ls), r(i*rs)) == want {
+				out[i>>3] |= 1 << (i & 7)
+			}
+		}
+		return
+	}
+	for i := 0; i < m; i++ {
+		if cmpTruth(op, CompareCollated(l(i*ls), r(i*rs))) {
+			out[i>>3] |= 1 << (i & 7)
 		}
 	}
 }

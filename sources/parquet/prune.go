@@ -88,6 +88,10 @@ type columnBounds struct {
 	// toScale (the Cast's); fromScale is the statistics' scale (0 for ints).
 	toDecimal          bool
 	fromScale, toScale int32
+	// collated: a VARCHAR column, compared under expr's case- and
+	// accent-insensitive collation: bounds and literal become collation
+	// keys (expr.CollatedKeyBounds), never raw bytes.
+	collated bool
 }
 
 // bounds returns the group's min/max in the comparison's domain, whether
@@ -101,6 +105,9 @@ func (c columnBounds) bounds(rg *rowGroupInfo) (lo, hi value, ok, allNull bool) 
 		return value{}, value{}, false, false
 	}
 	lo, hi = s.min, s.max
+	if c.collated {
+		lo.b, hi.b = expr.CollatedKeyBounds(lo.b, hi.b)
+	}
 	if c.toFloat && s.kind == kindInt {
 		lo.f, hi.f = float64(lo.i), float64(hi.i)
 	}
@@ -337,7 +344,7 @@ func (t *Table) columnSide(e expr.Expr) (columnBounds, bool) {
 		if !ci.anyMinMax {
 			return columnBounds{}, false
 		}
-		return columnBounds{col: n.Index, dom: ci.kind.domain()}, true
+		return columnBounds{col: n.Index, dom: ci.kind.domain(), collated: expr.IsCollatedString(ci.typ)}, true
 	case *expr.Cast:
 		c, ok := n.Input.(*expr.Column)
 		if !ok || !t.validColumn(c.Index) {
@@ -416,6 +423,9 @@ func (t *Table) literalValue(cb columnBounds, operand arrow.DataType, lit *expr.
 	case domBytes:
 		switch v := lit.Value.(type) {
 		case string:
+			if cb.collated {
+				return value{b: expr.CollationKey(nil, v)}, true
+			}
 			return value{b: []byte(v)}, true
 		case []byte:
 			return value{b: v}, true
