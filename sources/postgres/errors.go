@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -37,10 +38,14 @@ func classify(err error) error {
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) {
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return errs.ErrUnavailable
 	}
-	if strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection refused") {
+	// Closed pools and connections the server dropped (puddle and pgconn
+	// do not export these as sentinels).
+	if msg := err.Error(); strings.Contains(msg, "conn closed") || strings.Contains(msg, "closed pool") ||
+		strings.Contains(msg, "connection refused") || strings.Contains(msg, "unexpected EOF") {
 		return errs.ErrUnavailable
 	}
 	return errs.ErrInternal

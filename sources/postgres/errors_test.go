@@ -8,10 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/postgres/pgtest"
+	"github.com/quiverdb/quiver/sources/sourcetest"
 )
 
 func TestBadCredentials(t *testing.T) {
@@ -161,5 +166,138 @@ func TestDecodeNumeric(t *testing.T) {
 			t.Errorf("round trip of %s: %s, %v", s, back.ToString(scale), err)
 		}
 	}
-	_ = fmt.Sprint()
+}
+
+// TestSourceDown: a second server goes away at query time; reads from it
+// fail with ErrUnavailable naming the source, the first server's tables
+// keep working.
+func TestSourceDown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	other, err := pgtest.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Stop()
+	if err := other.Exec(ctx, "CREATE TABLE t AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Name = "catalogs.c.schemas.other"
+	cfg.DSN = other.DSN()
+	down := openSchema(t, cfg)
+	td, err := down.Table(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := td.Scan(ctx, catalog.ScanRequest{Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := newMem(t)
+	if err := readAll(ctx, scan, mem); err != nil {
+		t.Fatalf("before the server stops: %v", err)
+	}
+	other.Stop()
+	err = readAll(ctx, scan, mem)
+	if !errors.Is(err, errs.ErrUnavailable) || !strings.Contains(err.Error(), cfg.Name) {
+		t.Errorf("reading from a stopped server: %v, want ErrUnavailable naming %s", err, cfg.Name)
+	}
+	if _, err := down.Table(ctx, "t"); !errors.Is(err, errs.ErrUnavailable) {
+		t.Errorf("resolving on a stopped server: %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(fmt.Sprint(err), other.Password) {
+		t.Errorf("error leaks the password: %v", err)
+	}
+
+	up := openSchema(t, testConfig())
+	name := uniqueName("up")
+	execSQL(t, up, "CREATE TABLE "+quoteIdent(name)+" AS SELECT 2 AS x")
+	tu, err := up.Table(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sourcetest.ReadRows(t, tu, catalog.ScanRequest{Limit: -1}, mem); len(got) != 1 || got[0] != "2" {
+		t.Errorf("the other source: %v", got)
+	}
+}
+
+// TestCodecOtherNode decodes a partition on a table opened through its own
+// pool (as another node would) and reads it there.
+func TestCodecOtherNode(t *testing.T) {
+	ctx := context.Background()
+	s := openSchema(t, testConfig())
+	name := uniqueName("codec")
+	createKitTable(t, s, name, 3000)
+	tbl, err := s.Table(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := sourcetest.Cmp(tbl.Schema(), "id", expr.OpGt, 1234)
+	scan, err := tbl.Scan(ctx, catalog.ScanRequest{Projection: []int{3, 0}, Filters: []expr.Expr{f}, Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Partitions()) < 2 {
+		t.Fatalf("want a split scan, got %d partitions", len(scan.Partitions()))
+	}
+	remote, err := OpenTable(ctx, testConfig(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	mem := newMem(t)
+	want := sourcetest.ReadRows(t, tbl, catalog.ScanRequest{Projection: []int{3, 0}, Filters: []expr.Expr{f}, Limit: -1}, mem)
+	var got []string
+	for _, p := range scan.Partitions() {
+		data, err := tbl.(*Table).EncodePartition(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), `"1234"`) {
+			t.Errorf("encoding %s does not carry the bind value", data)
+		}
+		dp, err := remote.DecodePartition(ctx, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, readPartitionRows(t, dp, mem)...)
+	}
+	if strings.Join(sorted(got), "\n") != strings.Join(sorted(want), "\n") {
+		t.Errorf("decoded on another pool: %d rows, want %d", len(got), len(want))
+	}
+	// An encoding for another table is refused.
+	other := uniqueName("codec_other")
+	execSQL(t, s, "CREATE TABLE "+quoteIdent(other)+" (a int)")
+	ot, err := s.Table(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := tbl.(*Table).EncodePartition(scan.Partitions()[0])
+	if _, err := ot.(*Table).DecodePartition(ctx, data); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("decoding on another table: %v, want ErrInvalid", err)
+	}
+}
+
+func readPartitionRows(t *testing.T, p catalog.Partition, mem memory.Allocator) []string {
+	t.Helper()
+	rr, err := p.Open(context.Background(), mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Release()
+	var bs []arrow.RecordBatch
+	for rr.Next() {
+		b := rr.RecordBatch()
+		b.Retain()
+		bs = append(bs, b)
+	}
+	if err := rr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	out := sourcetest.RowStrings(bs)
+	for _, b := range bs {
+		b.Release()
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -388,7 +389,7 @@ func (t *Table) Statistics(ctx context.Context) (catalog.Statistics, error) {
 	var pages int32
 	err := t.src.pool.QueryRow(ctx, `SELECT reltuples::float8, relpages FROM pg_catalog.pg_class WHERE oid = $1`, t.rel.OID).Scan(&tuples, &pages)
 	if err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return st, errs.NotFoundf("postgres source %s: table %s no longer exists", t.src.name, t.Name())
 		}
 		return st, t.src.wrapErr(ctx, err, "reading statistics of %s", t.Name())

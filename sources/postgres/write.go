@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"runtime/debug"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -106,7 +107,16 @@ type copyEncoder struct {
 
 var copyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 
-func (e *copyEncoder) Read(p []byte) (int, error) {
+// Read runs on pgconn's copy goroutine (one at a time, never concurrently
+// with Insert's own use of the encoder); a panic there is recovered into
+// an ErrInternal error instead of killing the process.
+func (e *copyEncoder) Read(p []byte) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.err = errs.Internalf("postgres table %s: encoding rows for COPY: panic: %v\n%s", e.t.Name(), r, debug.Stack())
+			n, err = 0, e.err
+		}
+	}()
 	for e.off >= len(e.buf) {
 		if e.ended {
 			return 0, io.EOF
@@ -116,7 +126,7 @@ func (e *copyEncoder) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n := copy(p, e.buf[e.off:])
+	n = copy(p, e.buf[e.off:])
 	e.off += n
 	return n, nil
 }
