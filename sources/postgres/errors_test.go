@@ -266,6 +266,24 @@ func TestCodecOtherNode(t *testing.T) {
 	if strings.Join(sorted(got), "\n") != strings.Join(sorted(want), "\n") {
 		t.Errorf("decoded on another pool: %d rows, want %d", len(got), len(want))
 	}
+	// The receiver re-plans: forged SQL or bind values are refused.
+	data0, err := tbl.(*Table).EncodePartition(scan.Partitions()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, forge := range [][2]string{
+		{`"sql":"SELECT `, `"sql":"SELECT pg_read_file('/etc/passwd'), `},
+		{`"1234"`, `"1"`},
+		{`"lo":0,"hi":`, `"lo":2,"hi":`},
+	} {
+		bad := strings.Replace(string(data0), forge[0], forge[1], 1)
+		if bad == string(data0) {
+			t.Fatalf("forgery %q did not apply to %s", forge, data0)
+		}
+		if _, err := remote.DecodePartition(ctx, []byte(bad)); !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("forged partition (%s → %s): %v, want ErrInvalid", forge[0], forge[1], err)
+		}
+	}
 	// An encoding for another table is refused.
 	other := uniqueName("codec_other")
 	execSQL(t, s, "CREATE TABLE "+quoteIdent(other)+" (a int)")
