@@ -131,6 +131,10 @@ func (b *builder) node(ctx context.Context, p Plan, ins []operator.Operator) (op
 		}), nil
 	case *InsertExec:
 		return newInsert(ins[0], n, mem), nil
+	case *HashJoinExec:
+		return newHashJoin(ins, n, mem, b.env.Budget)
+	case *NestedLoopJoinExec:
+		return newNestedLoopJoin(ins, n, mem, b.env.Budget)
 	case *ExplainExec:
 		return nil, errs.Internalf("EXPLAIN must be handled by the engine, not instantiated")
 	default:

@@ -103,6 +103,16 @@ func lower(ctx context.Context, p logical.Plan, opts catalog.Options, depth int)
 			return nil, err
 		}
 		return &InsertExec{Name: n.Name, Target: n.Target, Input: in}, nil
+	case *logical.Join:
+		l, err := child(n.Left)
+		if err != nil {
+			return nil, err
+		}
+		r, err := child(n.Right)
+		if err != nil {
+			return nil, err
+		}
+		return lowerJoin(ctx, n, l, r)
 	case nil:
 		return nil, errs.Internalf("cannot lower a nil logical plan")
 	default:

@@ -200,7 +200,7 @@ func (s *stmtBuilder) buildResultSet(rs ast.ResultSetNode) (logical.Plan, *scope
 	switch n := rs.(type) {
 	case *ast.Join:
 		if n.Right != nil {
-			return nil, nil, errs.NotImplementedf("JOIN is not supported yet")
+			return s.buildJoin(n)
 		}
 		return s.buildResultSet(n.Left)
 	case *ast.TableSource:

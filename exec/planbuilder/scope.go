@@ -16,6 +16,9 @@ type scopeColumn struct {
 	catalog, schema, table string
 	name                   string
 	typ                    arrow.DataType
+	// hidden columns (the originals of a USING/NATURAL join column) are
+	// reachable only with a qualifier and are left out of an unqualified *.
+	hidden bool
 }
 
 // scope is the ordered set of columns of one relation; column i of the scope
@@ -31,7 +34,7 @@ type scope struct {
 func (s *scope) resolve(cn *ast.ColumnName, clause string) (int, error) {
 	found := -1
 	for i, c := range s.cols {
-		if !strings.EqualFold(c.name, cn.Name.O) {
+		if !strings.EqualFold(c.name, cn.Name.O) || (c.hidden && cn.Table.O == "") {
 			continue
 		}
 		if cn.Table.O != "" && !strings.EqualFold(c.table, cn.Table.O) {

@@ -241,6 +241,9 @@ func (s *stmtBuilder) bindSelectList(fields []*ast.SelectField, sc *scope, aggs 
 				if f.WildCard.Table.O != "" && !col.tableMatches(f.WildCard.Schema.O, f.WildCard.Table.O) {
 					continue
 				}
+				if f.WildCard.Table.O == "" && col.hidden {
+					continue
+				}
 				items = append(items, selectItem{e: &expr.Column{Index: i, Name: col.name, DataType: col.typ}, name: col.name})
 				n++
 			}
