@@ -594,7 +594,14 @@ func NewCallIn(reg *Registry, name string, args []Expr) (Expr, error) {
 	for i, a := range args {
 		ts[i] = a.Type()
 	}
-	argTypes, res, err := f.Resolve(ts)
+	var argTypes []arrow.DataType
+	var res arrow.DataType
+	var err error
+	if f.Bind != nil {
+		argTypes, res, err = f.Bind(args)
+	} else {
+		argTypes, res, err = f.Resolve(ts)
+	}
 	if err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "in %s(...)", lname)
 	}

@@ -430,7 +430,16 @@ func Fold(ctx context.Context, e Expr) (Expr, bool, error) {
 	if _, ok := e.(*Literal); ok || !IsConstant(e) {
 		return e, false, nil
 	}
-	if c, ok := e.(*Call); ok && !defaultRegistry.deterministic(c.Name) {
+	volatile := false
+	Walk(e, func(n Expr) bool {
+		if c, ok := n.(*Call); ok {
+			if (c.Func != nil && c.Func.Volatile) || (c.Func == nil && !defaultRegistry.deterministic(c.Name)) {
+				volatile = true
+			}
+		}
+		return !volatile
+	})
+	if volatile {
 		return e, false, nil
 	}
 	lit, err := evalConstant(ctx, e)

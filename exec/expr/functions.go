@@ -43,6 +43,10 @@ type ScalarFunc struct {
 	// and the kernel may return length 1 when all arguments are constants.
 	// Errors should carry errs kinds (ErrInvalid for bad data).
 	Kernel func(kc KernelContext, args []arrow.Array) (arrow.Array, error)
+	// Bind, when set, replaces Resolve: it sees the argument expressions, so
+	// a type may depend on a constant argument (the unit of DATE_ADD, the
+	// format of STR_TO_DATE). Same contract as Resolve otherwise.
+	Bind func(args []Expr) (argTypes []arrow.DataType, result arrow.DataType, err error)
 	// AcceptsConstants: see Kernel.
 	AcceptsConstants bool
 	// Volatile functions (RAND, NOW...) are never constant-folded.
@@ -77,8 +81,8 @@ func (r *Registry) RegisterFunc(name string, fn ScalarFunc) error {
 	if name == "" {
 		return errs.Invalidf("function name is empty")
 	}
-	if fn.Resolve == nil || fn.Kernel == nil {
-		return errs.Invalidf("function %s: Resolve and Kernel are required", name)
+	if (fn.Resolve == nil && fn.Bind == nil) || fn.Kernel == nil {
+		return errs.Invalidf("function %s: Resolve (or Bind) and Kernel are required", name)
 	}
 	if fn.MaxArgs >= 0 && fn.MaxArgs < fn.MinArgs {
 		return errs.Invalidf("function %s: MaxArgs %d < MinArgs %d", name, fn.MaxArgs, fn.MinArgs)
@@ -123,6 +127,11 @@ var defaultRegistry = DefaultFunctions()
 func DefaultFunctions() *Registry {
 	r := NewRegistry()
 	for name, f := range builtins() {
+		if err := r.RegisterFunc(name, f); err != nil {
+			panic(err) // programming error in the built-in table
+		}
+	}
+	for name, f := range moreBuiltins() {
 		if err := r.RegisterFunc(name, f); err != nil {
 			panic(err) // programming error in the built-in table
 		}

@@ -1,0 +1,1183 @@
+package expr
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Date and time functions (MySQL semantics, UTC wall clock: DATETIME has
+// no time zone). Strings that are not valid dates give NULL, as MySQL
+// does (with a warning); results outside years 1..9999 are NULL.
+
+// ---- statement state ----
+
+// stmtState is what one statement's evaluation shares across batches.
+type stmtState struct {
+	now   time.Time
+	mu    sync.Mutex
+	rands map[int64]*lockedRand
+}
+
+type stmtKey struct{}
+
+// WithStatement returns a context carrying per-statement evaluation state:
+// the statement time now (NOW(), CURDATE()... return it for every row of
+// the statement, as MySQL does) and the sequences of RAND(seed). The engine
+// calls it once per execution; without it NOW() reads the clock per batch
+// and RAND(seed) restarts its sequence in every batch.
+func WithStatement(ctx context.Context, now time.Time) context.Context {
+	return context.WithValue(ctx, stmtKey{}, &stmtState{now: now.UTC(), rands: map[int64]*lockedRand{}})
+}
+
+func statementOf(ctx context.Context) *stmtState {
+	if ctx == nil {
+		return nil
+	}
+	st, _ := ctx.Value(stmtKey{}).(*stmtState)
+	return st
+}
+
+// statementNow is the statement's time (microsecond precision).
+func statementNow(ctx context.Context) time.Time {
+	if st := statementOf(ctx); st != nil {
+		return st.now.Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+func statementRand(ctx context.Context, seed int64) *lockedRand {
+	st := statementOf(ctx)
+	if st == nil {
+		return &lockedRand{r: newMySQLRand(seed)}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	r, ok := st.rands[seed]
+	if !ok {
+		r = &lockedRand{r: newMySQLRand(seed)}
+		st.rands[seed] = r
+	}
+	return r
+}
+
+// ---- intervals ----
+
+// intervalUnits lists the INTERVAL/EXTRACT/TIMESTAMPDIFF units and, for
+// compound units, their fields (Y, M, D, h, m, s, u = microseconds).
+var intervalUnits = map[string]string{
+	"MICROSECOND": "u", "SECOND": "s", "MINUTE": "m", "HOUR": "h", "DAY": "D", "WEEK": "W",
+	"MONTH": "M", "QUARTER": "Q", "YEAR": "Y",
+	"SECOND_MICROSECOND": "su", "MINUTE_MICROSECOND": "msu", "MINUTE_SECOND": "ms",
+	"HOUR_MICROSECOND": "hmsu", "HOUR_SECOND": "hms", "HOUR_MINUTE": "hm",
+	"DAY_MICROSECOND": "Dhmsu", "DAY_SECOND": "Dhms", "DAY_MINUTE": "Dhm", "DAY_HOUR": "Dh",
+	"YEAR_MONTH": "YM",
+}
+
+// dateOnlyUnit: adding it to a DATE keeps a DATE.
+func dateOnlyUnit(u string) bool {
+	switch u {
+	case "DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "YEAR_MONTH":
+		return true
+	}
+	return false
+}
+
+// interval is a parsed INTERVAL value.
+type interval struct {
+	months int64
+	micros int64
+}
+
+// intervalFromNumber converts a numeric INTERVAL value of a simple unit
+// (fractions are rounded, except seconds which keep microseconds).
+func intervalFromNumber(v float64, unit string) (interval, bool) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e15 {
+		return interval{}, false
+	}
+	r := int64(math.Round(v))
+	switch unit {
+	case "MICROSECOND":
+		return interval{micros: r}, true
+	case "SECOND":
+		return interval{micros: int64(math.Round(v * 1e6))}, true
+	case "MINUTE":
+		return interval{micros: r * 60e6}, true
+	case "HOUR":
+		return interval{micros: r * 3600e6}, true
+	case "DAY":
+		return interval{micros: r * 86400e6}, true
+	case "WEEK":
+		return interval{micros: r * 7 * 86400e6}, true
+	case "MONTH":
+		return interval{months: r}, true
+	case "QUARTER":
+		return interval{months: 3 * r}, true
+	case "YEAR":
+		return interval{months: 12 * r}, true
+	}
+	return interval{}, false
+}
+
+// intervalFromString parses an INTERVAL value as MySQL does: the digit
+// groups of the text fill the unit's fields from the right ('1:30'
+// HOUR_MINUTE is 1 h 30 min; '5' HOUR_MINUTE is 5 min); a leading '-'
+// negates the whole interval.
+func intervalFromString(s, unit string) (interval, bool) {
+	fields := intervalUnits[unit]
+	s = strings.TrimSpace(s)
+	if len(fields) == 1 {
+		if fields == "s" {
+			return intervalFromNumber(parseFloatPrefix(s), unit)
+		}
+		v, ok := parseIntPrefix(s)
+		if !ok {
+			return interval{}, false
+		}
+		return intervalFromNumber(float64(v), unit)
+	}
+	neg := strings.HasPrefix(s, "-")
+	var groups []string
+	cur := ""
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			cur += string(c)
+			continue
+		}
+		if cur != "" {
+			groups = append(groups, cur)
+			cur = ""
+		}
+	}
+	if cur != "" {
+		groups = append(groups, cur)
+	}
+	if len(groups) == 0 || len(groups) > len(fields) {
+		return interval{}, false
+	}
+	off := len(fields) - len(groups)
+	var iv interval
+	for k, g := range groups {
+		f := fields[off+k]
+		v, err := strconv.ParseInt(g, 10, 64)
+		if err != nil || v > 1e12 {
+			return interval{}, false
+		}
+		switch f {
+		case 'Y':
+			iv.months += 12 * v
+		case 'M':
+			iv.months += v
+		case 'D':
+			iv.micros += v * 86400e6
+		case 'h':
+			iv.micros += v * 3600e6
+		case 'm':
+			iv.micros += v * 60e6
+		case 's':
+			iv.micros += v * 1e6
+		case 'u':
+			// Fractional digits: '1.5' SECOND_MICROSECOND is 1.500000 s.
+			for len(g) < 6 {
+				g += "0"
+				v *= 10
+			}
+			iv.micros += v
+		}
+	}
+	if neg {
+		iv.months, iv.micros = -iv.months, -iv.micros
+	}
+	return iv, true
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// addInterval adds iv to t (month arithmetic clamps the day to the end of
+// the month: '2024-01-31' + 1 MONTH = '2024-02-29'). ok=false when the
+// result leaves years 1..9999.
+func addInterval(t time.Time, iv interval, sign int64) (time.Time, bool) {
+	if iv.months != 0 {
+		y, m, d := t.Date()
+		total := int64(y)*12 + int64(m-1) + sign*iv.months
+		if total < 12 || total >= 10000*12 {
+			return time.Time{}, false
+		}
+		ny, nm := int(total/12), time.Month(total%12+1)
+		if dm := daysIn(ny, nm); d > dm {
+			d = dm
+		}
+		h, mi, s := t.Clock()
+		t = time.Date(ny, nm, d, h, mi, s, t.Nanosecond(), time.UTC)
+	}
+	if iv.micros != 0 {
+		t = t.Add(time.Duration(sign*iv.micros) * time.Microsecond)
+	}
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// ---- reading temporal arguments ----
+
+// timeReader reads DATE, DATETIME or string (parsed) values as time.Time;
+// ok=false for unparseable strings.
+func timeReader(a arrow.Array) func(i int) (time.Time, bool) {
+	switch a.DataType().ID() {
+	case arrow.DATE32:
+		v := fixedVals[arrow.Date32](a)
+		return func(i int) (time.Time, bool) { return v[i].ToTime(), true }
+	case arrow.TIMESTAMP:
+		v := fixedVals[arrow.Timestamp](a)
+		u := timestampUnit(a.DataType())
+		return func(i int) (time.Time, bool) { return v[i].ToTime(u).UTC(), true }
+	case arrow.TIME64:
+		v := fixedVals[int64](a)
+		u := timeUnit(a.DataType())
+		return func(i int) (time.Time, bool) {
+			return time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(v[i] * int64(u.Multiplier()))), true
+		}
+	}
+	s := stringReader(a)
+	return func(i int) (time.Time, bool) { return parseDateTime(s(i)) }
+}
+
+// appendTimes builds a DATE, DATETIME, TIME or VARCHAR result from per-row
+// times; f reports ok=false for NULL rows. For VARCHAR, dateOnly(i) selects
+// 'YYYY-MM-DD' over the DATETIME text.
+func buildTimes(kc KernelContext, args []arrow.Array, to arrow.DataType, f func(i int) (time.Time, bool), dateOnly func(i int) bool) arrow.Array {
+	n := kc.N
+	switch to.ID() {
+	case arrow.STRING:
+		return rowWiseString(kc, args, func(i int) (string, bool) {
+			t, ok := f(i)
+			if !ok {
+				return "", false
+			}
+			if dateOnly != nil && dateOnly(i) {
+				return t.Format("2006-01-02"), true
+			}
+			return formatTimestamp(t.UnixMicro(), arrow.Microsecond), true
+		})
+	}
+	validity := newBitmap(kc.Mem, n)
+	vb := validity.Bytes()
+	var buf = newFixedAny(kc, to, n)
+	for i := 0; i < n; i++ {
+		if !allValid(args, i) {
+			continue
+		}
+		t, ok := f(i)
+		if !ok {
+			continue
+		}
+		bitutil.SetBit(vb, i)
+		switch to.ID() {
+		case arrow.DATE32:
+			buf.d32[i] = arrow.Date32FromTime(t)
+		case arrow.TIMESTAMP:
+			buf.i64[i] = t.UnixMicro()
+		case arrow.TIME64:
+			h, m, s := t.Clock()
+			buf.i64[i] = (int64(h)*3600+int64(m)*60+int64(s))*1e6 + int64(t.Nanosecond()/1000)
+		}
+	}
+	return makeArray(to, n, validity, buf.buf)
+}
+
+type anyFixed struct {
+	buf *memory.Buffer
+	d32 []arrow.Date32
+	i64 []int64
+}
+
+func newFixedAny(kc KernelContext, to arrow.DataType, n int) anyFixed {
+	if to.ID() == arrow.DATE32 {
+		b, v := newFixed[arrow.Date32](kc.Mem, n)
+		clear(v)
+		return anyFixed{buf: b, d32: v}
+	}
+	b, v := newFixed[int64](kc.Mem, n)
+	clear(v)
+	return anyFixed{buf: b, i64: v}
+}
+
+// temporalOrString resolves a date argument: DATE/DATETIME as is, strings
+// (and numbers) parsed as DATETIME.
+func temporalOrString(t arrow.DataType, allowTime bool) (arrow.DataType, error) {
+	switch c := classOf(t); {
+	case c == clsDate || c == clsTimestamp:
+		return nil, nil
+	case c == clsTime && allowTime:
+		return nil, nil
+	case c == clsString || c == clsBinary || c == clsNull:
+		return TypeTimestamp, nil
+	case isNumericClass(c):
+		return TypeString, nil
+	}
+	return nil, fmt.Errorf("%s is not a date", TypeName(t))
+}
+
+// ---- week numbers (MySQL's calc_week) ----
+
+const (
+	weekMondayFirst  = 1
+	weekYear         = 2
+	weekFirstWeekday = 4
+)
+
+func weekMode(mode int64) int {
+	f := int(mode & 7)
+	if f&weekMondayFirst == 0 {
+		f ^= weekFirstWeekday
+	}
+	return f
+}
+
+func daysInYear(y int) int {
+	if (y%4 == 0 && y%100 != 0) || y%400 == 0 {
+		return 366
+	}
+	return 365
+}
+
+// calcWeek is MySQL's calc_week: the week number of t and its year.
+func calcWeek(t time.Time, behaviour int) (week, year int) {
+	daynr := int(arrow.Date32FromTime(t))
+	y := t.Year()
+	firstDaynr := int(arrow.Date32FromTime(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)))
+	mondayFirst := behaviour&weekMondayFirst != 0
+	wy := behaviour&weekYear != 0
+	firstWeekday := behaviour&weekFirstWeekday != 0
+	wd := int(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).Weekday()) // 0 = Sunday
+	weekday := wd
+	if mondayFirst {
+		weekday = (wd + 6) % 7
+	}
+	year = y
+	if t.Month() == 1 && t.Day() <= 7-weekday {
+		if !wy && ((firstWeekday && weekday != 0) || (!firstWeekday && weekday >= 4)) {
+			return 0, year
+		}
+		wy = true
+		year--
+		days := daysInYear(year)
+		firstDaynr -= days
+		weekday = (weekday + 53*7 - days) % 7
+	}
+	var days int
+	if (firstWeekday && weekday != 0) || (!firstWeekday && weekday >= 4) {
+		days = daynr - (firstDaynr + (7 - weekday))
+	} else {
+		days = daynr - (firstDaynr - weekday)
+	}
+	if wy && days >= 52*7 {
+		weekday = (weekday + daysInYear(year)) % 7
+		if (!firstWeekday && weekday < 4) || (firstWeekday && weekday == 0) {
+			return 1, year + 1
+		}
+	}
+	return days/7 + 1, year
+}
+
+// ---- DATE_FORMAT / STR_TO_DATE ----
+
+var dayNames = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+var monthNames = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+
+func ordinalSuffix(d int) string {
+	if d%100 >= 11 && d%100 <= 13 {
+		return "th"
+	}
+	switch d % 10 {
+	case 1:
+		return "st"
+	case 2:
+		return "nd"
+	case 3:
+		return "rd"
+	}
+	return "th"
+}
+
+// dateFormat renders t with MySQL's DATE_FORMAT specifiers.
+func dateFormat(t time.Time, f string) string {
+	var sb strings.Builder
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '%' || i+1 == len(f) {
+			sb.WriteByte(c)
+			continue
+		}
+		i++
+		h, mi, s := t.Clock()
+		h12 := h % 12
+		if h12 == 0 {
+			h12 = 12
+		}
+		switch f[i] {
+		case 'a':
+			sb.WriteString(dayNames[t.Weekday()][:3])
+		case 'b':
+			sb.WriteString(monthNames[t.Month()-1][:3])
+		case 'c':
+			sb.WriteString(strconv.Itoa(int(t.Month())))
+		case 'D':
+			sb.WriteString(strconv.Itoa(t.Day()) + ordinalSuffix(t.Day()))
+		case 'd':
+			fmt.Fprintf(&sb, "%02d", t.Day())
+		case 'e':
+			sb.WriteString(strconv.Itoa(t.Day()))
+		case 'f':
+			fmt.Fprintf(&sb, "%06d", t.Nanosecond()/1000)
+		case 'H':
+			fmt.Fprintf(&sb, "%02d", h)
+		case 'h', 'I':
+			fmt.Fprintf(&sb, "%02d", h12)
+		case 'i':
+			fmt.Fprintf(&sb, "%02d", mi)
+		case 'j':
+			fmt.Fprintf(&sb, "%03d", t.YearDay())
+		case 'k':
+			sb.WriteString(strconv.Itoa(h))
+		case 'l':
+			sb.WriteString(strconv.Itoa(h12))
+		case 'M':
+			sb.WriteString(monthNames[t.Month()-1])
+		case 'm':
+			fmt.Fprintf(&sb, "%02d", int(t.Month()))
+		case 'p':
+			if h < 12 {
+				sb.WriteString("AM")
+			} else {
+				sb.WriteString("PM")
+			}
+		case 'r':
+			ap := "AM"
+			if h >= 12 {
+				ap = "PM"
+			}
+			fmt.Fprintf(&sb, "%02d:%02d:%02d %s", h12, mi, s, ap)
+		case 'S', 's':
+			fmt.Fprintf(&sb, "%02d", s)
+		case 'T':
+			fmt.Fprintf(&sb, "%02d:%02d:%02d", h, mi, s)
+		case 'U':
+			w, _ := calcWeek(t, weekFirstWeekday)
+			fmt.Fprintf(&sb, "%02d", w)
+		case 'u':
+			w, _ := calcWeek(t, weekMondayFirst)
+			fmt.Fprintf(&sb, "%02d", w)
+		case 'V':
+			w, _ := calcWeek(t, weekYear|weekFirstWeekday)
+			fmt.Fprintf(&sb, "%02d", w)
+		case 'v':
+			w, _ := calcWeek(t, weekYear|weekMondayFirst)
+			fmt.Fprintf(&sb, "%02d", w)
+		case 'W':
+			sb.WriteString(dayNames[t.Weekday()])
+		case 'w':
+			sb.WriteString(strconv.Itoa(int(t.Weekday())))
+		case 'X':
+			_, y := calcWeek(t, weekYear|weekFirstWeekday)
+			fmt.Fprintf(&sb, "%04d", y)
+		case 'x':
+			_, y := calcWeek(t, weekYear|weekMondayFirst)
+			fmt.Fprintf(&sb, "%04d", y)
+		case 'Y':
+			fmt.Fprintf(&sb, "%04d", t.Year())
+		case 'y':
+			fmt.Fprintf(&sb, "%02d", t.Year()%100)
+		default: // %% and unknown specifiers print the character
+			sb.WriteByte(f[i])
+		}
+	}
+	return sb.String()
+}
+
+// strToDateKind reports what a STR_TO_DATE format produces: DATE, TIME
+// or DATETIME (MySQL's rule: the parts the format names).
+func strToDateKind(f string) arrow.DataType {
+	hasDate, hasTime := false, false
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'a', 'b', 'c', 'D', 'd', 'e', 'j', 'M', 'm', 'U', 'u', 'V', 'v', 'W', 'w', 'X', 'x', 'Y', 'y':
+			hasDate = true
+		case 'f', 'H', 'h', 'I', 'i', 'k', 'l', 'p', 'r', 'S', 's', 'T':
+			hasTime = true
+		}
+	}
+	switch {
+	case hasDate && !hasTime:
+		return TypeDate
+	case hasTime && !hasDate:
+		return TypeTime
+	}
+	return TypeTimestamp
+}
+
+// strToDate parses s with a DATE_FORMAT-style format. ok=false (NULL) when
+// the text does not match or the date is invalid.
+func strToDate(s, f string) (time.Time, bool) {
+	y, mo, d, h, mi, sec, us := 0, 1, 1, 0, 0, 0, 0
+	pm, hasPM := false, false
+	j := 0
+	num := func(maxDigits int) (int, bool) {
+		start := j
+		for j < len(s) && j-start < maxDigits && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == start {
+			return 0, false
+		}
+		v, _ := strconv.Atoi(s[start:j])
+		return v, true
+	}
+	name := func(names []string, abbrev bool) (int, bool) {
+		for k, n := range names {
+			if abbrev {
+				n = n[:3]
+			}
+			if len(s)-j >= len(n) && strings.EqualFold(s[j:j+len(n)], n) {
+				j += len(n)
+				return k, true
+			}
+		}
+		return 0, false
+	}
+	var ok bool
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' || i+1 == len(f) {
+			if f[i] == ' ' {
+				for j < len(s) && s[j] == ' ' {
+					j++
+				}
+				continue
+			}
+			if j >= len(s) || s[j] != f[i] {
+				return time.Time{}, false
+			}
+			j++
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'Y':
+			y, ok = num(4)
+			if ok && j <= 2 {
+				// two-digit year under %Y: MySQL maps 70-99 → 19xx, 00-69 → 20xx
+			}
+		case 'y':
+			y, ok = num(2)
+			if y < 70 {
+				y += 2000
+			} else {
+				y += 1900
+			}
+		case 'm', 'c':
+			mo, ok = num(2)
+		case 'd', 'e':
+			d, ok = num(2)
+		case 'D':
+			d, ok = num(2)
+			if ok && j+2 <= len(s) {
+				j += 2
+			}
+		case 'H', 'k', 'h', 'I', 'l':
+			h, ok = num(2)
+		case 'i':
+			mi, ok = num(2)
+		case 'S', 's':
+			sec, ok = num(2)
+		case 'f':
+			start := j
+			us, ok = num(6)
+			for k := j - start; k < 6; k++ {
+				us *= 10
+			}
+		case 'p':
+			hasPM = true
+			switch {
+			case len(s)-j >= 2 && strings.EqualFold(s[j:j+2], "PM"):
+				pm, ok = true, true
+				j += 2
+			case len(s)-j >= 2 && strings.EqualFold(s[j:j+2], "AM"):
+				ok = true
+				j += 2
+			default:
+				ok = false
+			}
+		case 'M':
+			var k int
+			k, ok = name(monthNames, false)
+			mo = k + 1
+		case 'b':
+			var k int
+			k, ok = name(monthNames, true)
+			mo = k + 1
+		case 'W':
+			_, ok = name(dayNames, false)
+		case 'a':
+			_, ok = name(dayNames, true)
+		case 'j':
+			var doy int
+			doy, ok = num(3)
+			if ok {
+				t := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, doy-1)
+				mo, d = int(t.Month()), t.Day()
+			}
+		case 'T':
+			if h, ok = num(2); ok && j < len(s) && s[j] == ':' {
+				j++
+				if mi, ok = num(2); ok && j < len(s) && s[j] == ':' {
+					j++
+					sec, ok = num(2)
+				}
+			}
+		case '%':
+			ok = j < len(s) && s[j] == '%'
+			j++
+		default:
+			ok = false
+		}
+		if !ok {
+			return time.Time{}, false
+		}
+	}
+	if hasPM {
+		if h < 1 || h > 12 {
+			return time.Time{}, false
+		}
+		h %= 12
+		if pm {
+			h += 12
+		}
+	}
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(max(y, 1), time.Month(mo)) || h > 23 || mi > 59 || sec > 59 || y > 9999 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, time.UTC), true
+}
+
+// ---- function table ----
+
+func dateBuiltins() map[string]ScalarFunc {
+	i64 := TypeInt64
+	nowFn := func(to arrow.DataType) ScalarFunc {
+		return ScalarFunc{MinArgs: 0, MaxArgs: 1, Volatile: true, AcceptsConstants: true,
+			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+				return fixed(args, i64), to, nil
+			},
+			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+				now := statementNow(kc.Ctx)
+				fsp := int64(0)
+				if len(a) == 1 && validAt(a[0], 0) {
+					fsp = int64Vals(a[0])(0)
+				}
+				if fsp < 0 || fsp > 6 {
+					return nil, invalidf("too-big precision %d specified; maximum is 6", fsp)
+				}
+				now = now.Truncate(time.Duration(math.Pow10(int(9 - fsp))))
+				kc.N = 1
+				return buildTimes(kc, nil, to, func(int) (time.Time, bool) { return now, true }, nil), nil
+			}}
+	}
+	dateAdd := func(sign int64) ScalarFunc {
+		return ScalarFunc{MinArgs: 3, MaxArgs: 3,
+			Bind: func(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
+				unit, err := unitArg(args[2])
+				if err != nil {
+					return nil, nil, err
+				}
+				if unit == "YEAR_MONTH" || len(intervalUnits[unit]) == 1 {
+					// fine
+				}
+				valT := TypeString
+				if c := classOf(args[1].Type()); isNumericClass(c) && len(intervalUnits[unit]) == 1 {
+					valT = TypeFloat64
+				}
+				switch c := classOf(args[0].Type()); {
+				case c == clsDate:
+					if dateOnlyUnit(unit) {
+						return []arrow.DataType{nil, valT, nil}, TypeDate, nil
+					}
+					return []arrow.DataType{TypeTimestamp, valT, nil}, TypeTimestamp, nil
+				case c == clsTimestamp:
+					return []arrow.DataType{nil, valT, nil}, args[0].Type(), nil
+				case c == clsString || c == clsBinary || c == clsNull || isNumericClass(c):
+					return []arrow.DataType{TypeString, valT, nil}, TypeString, nil
+				}
+				return nil, nil, fmt.Errorf("%s is not a date", TypeName(args[0].Type()))
+			},
+			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+				unitS := stringReader(a[2])
+				if a[2].Len() == 0 {
+					return nullArray(kc.Mem, a[0].DataType(), kc.N), nil
+				}
+				unit := strings.ToUpper(unitS(0))
+				get := timeReader(a[0])
+				var ivAt func(i int) (interval, bool)
+				if a[1].DataType().ID() == arrow.FLOAT64 {
+					v := fixedVals[float64](a[1])
+					ivAt = func(i int) (interval, bool) { return intervalFromNumber(v[i], unit) }
+				} else {
+					s := stringReader(a[1])
+					ivAt = func(i int) (interval, bool) { return intervalFromString(s(i), unit) }
+				}
+				f := func(i int) (time.Time, bool) {
+					t, ok := get(i)
+					if !ok {
+						return time.Time{}, false
+					}
+					iv, ok := ivAt(i)
+					if !ok {
+						return time.Time{}, false
+					}
+					return addInterval(t, iv, sign)
+				}
+				to := a[0].DataType()
+				var dateOnly func(int) bool
+				if to.ID() == arrow.STRING {
+					s := stringReader(a[0])
+					dateOnly = func(i int) bool {
+						v := strings.TrimSpace(s(i))
+						return dateOnlyUnit(unit) && !strings.ContainsAny(v, ": T") && len(v) <= 10
+					}
+				}
+				if to.ID() == arrow.DATE32 {
+					return buildTimes(kc, a[:2], TypeDate, f, nil), nil
+				}
+				return buildTimes(kc, a[:2], to, f, dateOnly), nil
+			}}
+	}
+	// datePartFn builds an integer function of a date (strings parsed;
+	// TIME accepted when allowTime).
+	datePartFn := func(allowTime bool, f func(t time.Time) int64) ScalarFunc {
+		return ScalarFunc{MinArgs: 1, MaxArgs: 1,
+			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+				t, err := temporalOrString(args[0], allowTime)
+				if allowTime && (classOf(args[0]) == clsString || classOf(args[0]) == clsBinary) {
+					t = nil // parsed below as DATETIME or TIME
+				}
+				return []arrow.DataType{t}, i64, err
+			},
+			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+				var get func(int) (time.Time, bool)
+				if c := classOf(a[0].DataType()); c == clsString || c == clsBinary {
+					s := stringReader(a[0])
+					get = func(i int) (time.Time, bool) {
+						if t, ok := parseDateTime(s(i)); ok {
+							return t, true
+						}
+						us, ok := parseTimeOfDay(s(i))
+						if !ok || us < 0 {
+							return time.Time{}, false
+						}
+						return time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(us) * time.Microsecond), true
+					}
+				} else {
+					get = timeReader(a[0])
+				}
+				return rowWiseInt64(kc, a, func(i int) (int64, bool) {
+					t, ok := get(i)
+					if !ok {
+						return 0, false
+					}
+					return f(t), true
+				}), nil
+			}}
+	}
+	weekFn := func(week bool) ScalarFunc {
+		return ScalarFunc{MinArgs: 1, MaxArgs: 2,
+			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+				t, err := temporalOrString(args[0], false)
+				out := []arrow.DataType{t}
+				if len(args) == 2 {
+					out = append(out, i64)
+				}
+				return out, i64, err
+			},
+			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+				get := timeReader(a[0])
+				mode := func(int) int64 { return 0 }
+				if len(a) == 2 {
+					mode = int64Vals(a[1])
+				}
+				return rowWiseInt64(kc, a, func(i int) (int64, bool) {
+					t, ok := get(i)
+					if !ok {
+						return 0, false
+					}
+					if week {
+						w, _ := calcWeek(t, weekMode(mode(i)))
+						return int64(w), true
+					}
+					w, y := calcWeek(t, weekMode(mode(i))|weekYear)
+					return int64(y)*100 + int64(w), true
+				}), nil
+			}}
+	}
+	// dateToX maps a date argument to DATE/TIME/VARCHAR results.
+	dateMap := func(to arrow.DataType, allowTime bool, f func(t time.Time) (time.Time, bool)) ScalarFunc {
+		return ScalarFunc{MinArgs: 1, MaxArgs: 1,
+			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+				t, err := temporalOrString(args[0], allowTime)
+				return []arrow.DataType{t}, to, err
+			},
+			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+				get := timeReader(a[0])
+				return buildTimes(kc, a, to, func(i int) (time.Time, bool) {
+					t, ok := get(i)
+					if !ok {
+						return time.Time{}, false
+					}
+					return f(t)
+				}, nil), nil
+			}}
+	}
+	nameFn := func(f func(t time.Time) string) ScalarFunc {
+		return ScalarFunc{MinArgs: 1, MaxArgs: 1,
+			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+				t, err := temporalOrString(args[0], false)
+				return []arrow.DataType{t}, TypeString, err
+			},
+			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+				get := timeReader(a[0])
+				return rowWiseString(kc, a, func(i int) (string, bool) {
+					t, ok := get(i)
+					if !ok {
+						return "", false
+					}
+					return f(t), true
+				}), nil
+			}}
+	}
+	dateFormatFn := ScalarFunc{MinArgs: 2, MaxArgs: 2,
+		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+			t, err := temporalOrString(args[0], true)
+			return []arrow.DataType{t, TypeString}, TypeString, err
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			get, f := timeReader(a[0]), stringReader(a[1])
+			return rowWiseString(kc, a, func(i int) (string, bool) {
+				t, ok := get(i)
+				if !ok {
+					return "", false
+				}
+				return dateFormat(t, f(i)), true
+			}), nil
+		}}
+	strToDateFn := ScalarFunc{MinArgs: 2, MaxArgs: 2,
+		Bind: func(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
+			res := TypeTimestamp
+			if f, ok := constString(args[1]); ok {
+				res = strToDateKind(f)
+			}
+			return []arrow.DataType{TypeString, TypeString}, res, nil
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			s, f := stringReader(a[0]), stringReader(a[1])
+			to := TypeTimestamp
+			if a[1].Len() > 0 && validAt(a[1], 0) && a[1].Len() == 1 {
+				to = strToDateKind(f(0))
+			}
+			return buildTimes(kc, a, to, func(i int) (time.Time, bool) {
+				t, ok := strToDate(s(i), f(i))
+				if ok && to.ID() == arrow.TIME64 {
+					return t, true
+				}
+				return t, ok && t.Year() >= 1
+			}, nil), nil
+		}, AcceptsConstants: false}
+	// STR_TO_DATE's result type depends on the format; a non-constant format
+	// yields DATETIME. The kernel reads the format of row 0 when broadcast.
+	strToDateFn.Kernel = func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+		s, f := stringReader(a[0]), stringReader(a[1])
+		to := TypeTimestamp
+		if kc.N > 0 && validAt(a[1], 0) {
+			to = strToDateKind(f(0))
+			for i := 1; i < kc.N; i++ {
+				if validAt(a[1], i) && f(i) != f(0) {
+					to = TypeTimestamp
+					break
+				}
+			}
+		}
+		return buildTimes(kc, a, to, func(i int) (time.Time, bool) {
+			t, ok := strToDate(s(i), f(i))
+			return t, ok && (to.ID() == arrow.TIME64 || t.Year() >= 1)
+		}, nil), nil
+	}
+	datediff := ScalarFunc{MinArgs: 2, MaxArgs: 2, Resolve: resolveFixed(i64, TypeDate, TypeDate),
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			l, r := fixedVals[arrow.Date32](a[0]), fixedVals[arrow.Date32](a[1])
+			return rowWiseInt64(kc, a, func(i int) (int64, bool) { return int64(l[i]) - int64(r[i]), true }), nil
+		}}
+	tsdiff := ScalarFunc{MinArgs: 3, MaxArgs: 3,
+		Bind: func(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
+			if _, err := unitArg(args[0]); err != nil {
+				return nil, nil, err
+			}
+			return []arrow.DataType{nil, TypeTimestamp, TypeTimestamp}, i64, nil
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			unit := strings.ToUpper(stringReader(a[0])(0))
+			x, y := fixedVals[int64](a[1]), fixedVals[int64](a[2])
+			return rowWiseInt64(kc, a[1:], func(i int) (int64, bool) {
+				return timestampDiff(unit, x[i], y[i])
+			}), nil
+		}}
+	extract := ScalarFunc{MinArgs: 2, MaxArgs: 2,
+		Bind: func(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
+			if _, err := unitArg(args[0]); err != nil {
+				return nil, nil, err
+			}
+			t, err := temporalOrString(args[1].Type(), true)
+			return []arrow.DataType{nil, t}, i64, err
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			unit := strings.ToUpper(stringReader(a[0])(0))
+			get := timeReader(a[1])
+			return rowWiseInt64(kc, a[1:], func(i int) (int64, bool) {
+				t, ok := get(i)
+				if !ok {
+					return 0, false
+				}
+				return extractUnit(unit, t), true
+			}), nil
+		}}
+	unixTS := ScalarFunc{MinArgs: 0, MaxArgs: 1, Volatile: true, AcceptsConstants: true,
+		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+			if len(args) == 0 {
+				return nil, i64, nil
+			}
+			t, err := temporalOrString(args[0], false)
+			return []arrow.DataType{t}, i64, err
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			if len(a) == 0 {
+				b := array.NewInt64Builder(kc.Mem)
+				defer b.Release()
+				b.Append(statementNow(kc.Ctx).Unix())
+				return b.NewArray(), nil
+			}
+			get := timeReader(a[0])
+			kc.N = a[0].Len()
+			return rowWiseInt64(kc, a, func(i int) (int64, bool) {
+				t, ok := get(i)
+				if !ok {
+					return 0, false
+				}
+				if s := t.Unix(); s >= 0 {
+					return s, true
+				}
+				return 0, true
+			}), nil
+		}}
+	fromUnix := ScalarFunc{MinArgs: 1, MaxArgs: 2,
+		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+			if len(args) == 2 {
+				return []arrow.DataType{TypeFloat64, TypeString}, TypeString, nil
+			}
+			return []arrow.DataType{TypeFloat64}, TypeTimestamp, nil
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			v := fixedVals[float64](a[0])
+			at := func(i int) (time.Time, bool) {
+				if v[i] < 0 || v[i] > 32536771199 {
+					return time.Time{}, false
+				}
+				return time.UnixMicro(int64(math.Round(v[i] * 1e6))).UTC(), true
+			}
+			if len(a) == 2 {
+				f := stringReader(a[1])
+				return rowWiseString(kc, a, func(i int) (string, bool) {
+					t, ok := at(i)
+					return dateFormat(t, f(i)), ok
+				}), nil
+			}
+			return buildTimes(kc, a, TypeTimestamp, at, nil), nil
+		}}
+	timeFn := ScalarFunc{MinArgs: 1, MaxArgs: 1,
+		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+			switch classOf(args[0]) {
+			case clsTime, clsTimestamp, clsDate:
+				return []arrow.DataType{nil}, TypeTime, nil
+			}
+			return []arrow.DataType{TypeTime}, TypeTime, nil
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			if a[0].DataType().ID() == arrow.TIME64 {
+				a[0].Retain()
+				return a[0], nil
+			}
+			get := timeReader(a[0])
+			return buildTimes(kc, a, TypeTime, get, nil), nil
+		}}
+	toDays := datePartFn(false, func(t time.Time) int64 { return int64(arrow.Date32FromTime(t)) + 719528 })
+	fromDays := ScalarFunc{MinArgs: 1, MaxArgs: 1, Resolve: resolveFixed(TypeDate, i64),
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			v := int64Vals(a[0])
+			return buildTimes(kc, a, TypeDate, func(i int) (time.Time, bool) {
+				d := v(i) - 719528
+				if v(i) < 366 || d > 2932896 {
+					return time.Time{}, false
+				}
+				return arrow.Date32(d).ToTime(), true
+			}, nil), nil
+		}}
+	makedate := ScalarFunc{MinArgs: 2, MaxArgs: 2, Resolve: resolveFixed(TypeDate, i64, i64),
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			y, d := int64Vals(a[0]), int64Vals(a[1])
+			return buildTimes(kc, a, TypeDate, func(i int) (time.Time, bool) {
+				yy := y(i)
+				if yy >= 0 && yy < 70 {
+					yy += 2000
+				} else if yy >= 70 && yy < 100 {
+					yy += 1900
+				}
+				if d(i) <= 0 || yy < 1 || yy > 9999 || d(i) > 3660000 {
+					return time.Time{}, false
+				}
+				t := time.Date(int(yy), 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(d(i)-1))
+				return t, t.Year() <= 9999
+			}, nil), nil
+		}}
+	return map[string]ScalarFunc{
+		"now": nowFn(TypeTimestamp), "current_timestamp": nowFn(TypeTimestamp), "localtime": nowFn(TypeTimestamp),
+		"localtimestamp": nowFn(TypeTimestamp), "sysdate": nowFn(TypeTimestamp), "utc_timestamp": nowFn(TypeTimestamp),
+		"curdate": nowFn(TypeDate), "current_date": nowFn(TypeDate), "utc_date": nowFn(TypeDate),
+		"curtime": nowFn(TypeTime), "current_time": nowFn(TypeTime), "utc_time": nowFn(TypeTime),
+		"date_add": dateAdd(1), "adddate": dateAdd(1), "date_sub": dateAdd(-1), "subdate": dateAdd(-1),
+		"datediff": datediff, "timestampdiff": tsdiff, "extract": extract,
+		"year":        datePartFn(false, func(t time.Time) int64 { return int64(t.Year()) }),
+		"month":       datePartFn(false, func(t time.Time) int64 { return int64(t.Month()) }),
+		"day":         datePartFn(false, func(t time.Time) int64 { return int64(t.Day()) }),
+		"dayofmonth":  datePartFn(false, func(t time.Time) int64 { return int64(t.Day()) }),
+		"dayofweek":   datePartFn(false, func(t time.Time) int64 { return int64(t.Weekday()) + 1 }),
+		"weekday":     datePartFn(false, func(t time.Time) int64 { return int64(t.Weekday()+6) % 7 }),
+		"dayofyear":   datePartFn(false, func(t time.Time) int64 { return int64(t.YearDay()) }),
+		"quarter":     datePartFn(false, func(t time.Time) int64 { return int64(t.Month()+2) / 3 }),
+		"hour":        datePartFn(true, func(t time.Time) int64 { return int64(t.Hour()) }),
+		"minute":      datePartFn(true, func(t time.Time) int64 { return int64(t.Minute()) }),
+		"second":      datePartFn(true, func(t time.Time) int64 { return int64(t.Second()) }),
+		"microsecond": datePartFn(true, func(t time.Time) int64 { return int64(t.Nanosecond() / 1000) }),
+		"week":        weekFn(true), "yearweek": weekFn(false),
+		"weekofyear": datePartFn(false, func(t time.Time) int64 { w, _ := calcWeek(t, weekMode(3)); return int64(w) }),
+		"last_day": dateMap(TypeDate, false, func(t time.Time) (time.Time, bool) {
+			return time.Date(t.Year(), t.Month(), daysIn(t.Year(), t.Month()), 0, 0, 0, 0, time.UTC), true
+		}),
+		"dayname":     nameFn(func(t time.Time) string { return dayNames[t.Weekday()] }),
+		"monthname":   nameFn(func(t time.Time) string { return monthNames[t.Month()-1] }),
+		"date_format": dateFormatFn, "str_to_date": strToDateFn,
+		"unix_timestamp": unixTS, "from_unixtime": fromUnix, "time": timeFn,
+		"to_days": toDays, "from_days": fromDays, "makedate": makedate,
+		"date": dateMap(TypeDate, false, func(t time.Time) (time.Time, bool) { return t, true }),
+	}
+}
+
+// timestampDiff is TIMESTAMPDIFF(unit, a, b) over microsecond timestamps:
+// b - a in whole units, truncated toward zero.
+func timestampDiff(unit string, a, b int64) (int64, bool) {
+	d := b - a
+	switch unit {
+	case "MICROSECOND":
+		return d, true
+	case "SECOND":
+		return d / 1e6, true
+	case "MINUTE":
+		return d / 60e6, true
+	case "HOUR":
+		return d / 3600e6, true
+	case "DAY":
+		return d / 86400e6, true
+	case "WEEK":
+		return d / (7 * 86400e6), true
+	case "MONTH", "QUARTER", "YEAR":
+		ta, tb := time.UnixMicro(a).UTC(), time.UnixMicro(b).UTC()
+		months := int64(tb.Year()-ta.Year())*12 + int64(tb.Month()-ta.Month())
+		// The rest of the later date (day, time) must reach the earlier's.
+		restA := int64(ta.Day())*86400e6 + int64(ta.Hour())*3600e6 + int64(ta.Minute())*60e6 + int64(ta.Second())*1e6 + int64(ta.Nanosecond()/1000)
+		restB := int64(tb.Day())*86400e6 + int64(tb.Hour())*3600e6 + int64(tb.Minute())*60e6 + int64(tb.Second())*1e6 + int64(tb.Nanosecond()/1000)
+		if months > 0 && restB < restA {
+			months--
+		} else if months < 0 && restB > restA {
+			months++
+		}
+		switch unit {
+		case "QUARTER":
+			return months / 3, true
+		case "YEAR":
+			return months / 12, true
+		}
+		return months, true
+	}
+	return 0, false
+}
+
+// extractUnit is EXTRACT(unit FROM t).
+func extractUnit(unit string, t time.Time) int64 {
+	y, mo, d := int64(t.Year()), int64(t.Month()), int64(t.Day())
+	h, mi, s := int64(t.Hour()), int64(t.Minute()), int64(t.Second())
+	us := int64(t.Nanosecond() / 1000)
+	switch unit {
+	case "YEAR":
+		return y
+	case "QUARTER":
+		return (mo + 2) / 3
+	case "MONTH":
+		return mo
+	case "WEEK":
+		w, _ := calcWeek(t, weekMode(0))
+		return int64(w)
+	case "DAY":
+		return d
+	case "HOUR":
+		return h
+	case "MINUTE":
+		return mi
+	case "SECOND":
+		return s
+	case "MICROSECOND":
+		return us
+	case "YEAR_MONTH":
+		return y*100 + mo
+	case "DAY_HOUR":
+		return d*100 + h
+	case "DAY_MINUTE":
+		return (d*100+h)*100 + mi
+	case "DAY_SECOND":
+		return ((d*100+h)*100+mi)*100 + s
+	case "DAY_MICROSECOND":
+		return (((d*100+h)*100+mi)*100+s)*1e6 + us
+	case "HOUR_MINUTE":
+		return h*100 + mi
+	case "HOUR_SECOND":
+		return (h*100+mi)*100 + s
+	case "HOUR_MICROSECOND":
+		return ((h*100+mi)*100+s)*1e6 + us
+	case "MINUTE_SECOND":
+		return mi*100 + s
+	case "MINUTE_MICROSECOND":
+		return (mi*100+s)*1e6 + us
+	case "SECOND_MICROSECOND":
+		return s*1e6 + us
+	}
+	return 0
+}
