@@ -1,6 +1,10 @@
 package expr
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // AggFunc names an aggregate function.
 type AggFunc string
@@ -22,15 +26,46 @@ type AggregateCall struct {
 	Arg      Expr // nil for COUNT(*)
 	Distinct bool
 	DataType arrow.DataType
+	// MoreArgs are the arguments after Arg of the multi-argument forms
+	// COUNT(DISTINCT a, b, ...) and GROUP_CONCAT(a, b, ...); nil otherwise.
+	MoreArgs []Expr
+	// OrderBy orders the values GROUP_CONCAT concatenates (nil: in no
+	// particular order); unused by the other aggregates.
+	OrderBy []AggOrderKey
+	// Separator is what GROUP_CONCAT puts between values. NewGroupConcat
+	// sets MySQL's default ","; unused by the other aggregates.
+	Separator string
 }
 
-// String renders e.g. "count(DISTINCT a)" or "count(*)".
+// String renders e.g. "count(DISTINCT a)", "count(*)" or
+// "group_concat(a, b ORDER BY b DESC SEPARATOR ';')".
 func (a AggregateCall) String() string {
 	if a.Arg == nil {
 		return string(a.Func) + "(*)"
 	}
+	var sb strings.Builder
+	sb.WriteString(string(a.Func) + "(")
 	if a.Distinct {
-		return string(a.Func) + "(DISTINCT " + a.Arg.String() + ")"
+		sb.WriteString("DISTINCT ")
 	}
-	return string(a.Func) + "(" + a.Arg.String() + ")"
+	sb.WriteString(a.Arg.String())
+	for _, e := range a.MoreArgs {
+		sb.WriteString(", " + e.String())
+	}
+	for i, k := range a.OrderBy {
+		if i == 0 {
+			sb.WriteString(" ORDER BY ")
+		} else {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(k.Expr.String())
+		if k.Desc {
+			sb.WriteString(" DESC")
+		}
+	}
+	if a.Func == AggGroupConcat && a.Separator != "," {
+		sb.WriteString(" SEPARATOR " + quoteString(a.Separator))
+	}
+	sb.WriteString(")")
+	return sb.String()
 }

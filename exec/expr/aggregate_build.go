@@ -55,6 +55,8 @@ func NewAggregate(fn AggFunc, arg Expr, distinct bool) (AggregateCall, error) {
 		default:
 			return AggregateCall{}, errs.Invalidf("%s of %s (%s) is not supported", fn, arg, TypeName(t))
 		}
+	case AggBitAnd, AggBitOr, AggBitXor, AggStddevPop, AggStddevSamp, AggVarPop, AggVarSamp, AggAnyValue, AggGroupConcat:
+		return newMoreAggregate(call)
 	default:
 		return AggregateCall{}, errs.NotFoundf("aggregate function %s does not exist", fn)
 	}

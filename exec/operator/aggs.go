@@ -63,6 +63,9 @@ func defaultAggType(fn expr.AggFunc, arg arrow.DataType) arrow.DataType {
 // newAccumulator builds the state for one aggregate call whose argument
 // has type argType (nil for COUNT(*)).
 func newAccumulator(a expr.AggregateCall, argType arrow.DataType) (accumulator, error) {
+	if acc, ok, err := newMoreAccumulator(a, argType); ok {
+		return acc, err
+	}
 	var acc accumulator
 	switch a.Func {
 	case expr.AggCount:

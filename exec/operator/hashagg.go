@@ -146,11 +146,14 @@ func (o *hashAggOp) aggregate(ctx context.Context) error {
 		}
 		accs[i] = acc
 	}
+	defer releaseAccumulators(accs)
 	cctx := compute.WithAllocator(ctx, o.mem)
 	keys := make([]arrow.Array, len(o.groupBy))
 	args := make([]arrow.Array, len(o.aggs))
 	defer releaseArrays(keys)
 	defer releaseArrays(args)
+	extra := newExtraArgs(o.aggs)
+	defer extra.release()
 	for {
 		b, err := o.input.Next(ctx)
 		if err != nil {
@@ -186,6 +189,9 @@ func (o *hashAggOp) aggregate(ctx context.Context) error {
 				return errs.Internalf("argument of %s evaluated to %s, want %s", a, args[i].DataType(), t)
 			}
 		}
+		if err := extra.eval(ctx, b, args, o.mem); err != nil {
+			return err
+		}
 		ids, newRows, err := grp.assign(keys, n)
 		if err != nil {
 			return err
@@ -196,7 +202,7 @@ func (o *hashAggOp) aggregate(ctx context.Context) error {
 		ng := grp.groups()
 		for i, acc := range accs {
 			acc.resize(ng)
-			if err := acc.update(cctx, ids, args[i]); err != nil {
+			if err := extra.update(cctx, i, acc, ids, args[i]); err != nil {
 				return err
 			}
 		}

@@ -185,18 +185,14 @@ func prune(p logical.Plan, need []int) (logical.Plan, remapping, bool) {
 		args := append([]expr.Expr(nil), n.GroupBy...)
 		for i, a := range keptAggs {
 			aggs[i], names[i] = n.Aggs[a], n.AggNames[a]
-			if aggs[i].Arg != nil {
-				args = append(args, aggs[i].Arg)
-			}
+			args = append(args, aggs[i].Exprs()...)
 		}
 		child, cm, cc := prune(n.Input, colSet(nil, args...))
 		if !shrunk && !cc {
 			return n, nil, false
 		}
 		for i := range aggs {
-			if aggs[i].Arg != nil {
-				aggs[i].Arg = cm.apply(aggs[i].Arg)
-			}
+			aggs[i] = aggs[i].WithExprs(cm.applyAll(aggs[i].Exprs()))
 		}
 		na := &logical.Aggregate{Input: child, GroupBy: cm.applyAll(n.GroupBy), GroupNames: n.GroupNames, Aggs: aggs, AggNames: names}
 		var m remapping

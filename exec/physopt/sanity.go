@@ -99,7 +99,7 @@ func validateNode(p physical.Plan, root bool) error {
 				}
 				continue
 			}
-			if err := checkExprs(p, in, a.Arg); err != nil {
+			if err := checkExprs(p, in, a.Exprs()...); err != nil {
 				return err
 			}
 		}

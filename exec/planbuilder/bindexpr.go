@@ -113,7 +113,7 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 	case *ast.WindowFuncExpr:
 		return nil, errs.NotImplementedf("window functions (%s ... OVER) are not supported yet", strings.ToUpper(n.Name))
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, errs.NotImplementedf("subqueries are not supported yet")
+		return c.bindSubquery(n)
 	case *ast.RowExpr:
 		return nil, errs.NotImplementedf("row constructors (a, b) are not supported yet")
 	case *ast.VariableExpr:
@@ -124,8 +124,8 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 		return nil, errs.NotImplementedf("DEFAULT is not supported")
 	case *ast.PositionExpr:
 		return nil, errs.Invalidf("a column position is allowed only as a whole GROUP BY or ORDER BY item")
-	case *ast.TimeUnitExpr:
-		return nil, errs.NotImplementedf("time units (INTERVAL, EXTRACT) are not supported yet")
+	case *ast.TimeUnitExpr, *ast.TrimDirectionExpr, *ast.GetFormatSelectorExpr:
+		return keywordArg(n) // exprfuncs.go
 	}
 	return nil, errs.NotImplementedf("expression %s is not supported", strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."))
 }
@@ -142,6 +142,11 @@ func (c *exprCtx) bindColumn(cn *ast.ColumnName) (expr.Expr, error) {
 		if unqualified && !c.aliasFirst && errorsIsNotFound(err) {
 			if a, ok, aerr := c.alias(cn.Name.O); ok || aerr != nil {
 				return a, aerr
+			}
+		}
+		if errorsIsNotFound(err) {
+			if ok, oerr := c.outerColumn(cn); ok {
+				return nil, oerr
 			}
 		}
 		return nil, err
@@ -246,7 +251,7 @@ func (c *exprCtx) bindBetween(n *ast.BetweenExpr) (expr.Expr, error) {
 
 func (c *exprCtx) bindIn(n *ast.PatternInExpr) (expr.Expr, error) {
 	if n.Sel != nil {
-		return nil, errs.NotImplementedf("IN (subquery) is not supported yet")
+		return c.bindInSubquery(n)
 	}
 	if len(n.List) > c.s.lim.MaxInListItems {
 		return nil, errs.Exhaustedf("IN list has %d items, over the limit of %d (MaxInListItems)", len(n.List), c.s.lim.MaxInListItems)
@@ -303,7 +308,9 @@ func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
 	case ast.DateLiteral, ast.TimeLiteral, ast.TimestampLiteral:
 		return temporalLiteral(n)
 	case "convert":
-		return nil, errs.NotImplementedf("CONVERT(... USING charset) is not supported")
+		return c.bindConvertUsing(n) // exprfuncs.go
+	case "any_value":
+		return c.bindAnyValue(n)
 	}
 	if n.Schema.O != "" {
 		return nil, errs.NotImplementedf("schema-qualified function %s.%s is not supported", n.Schema.O, n.FnName.O)
@@ -319,6 +326,9 @@ func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
 }
 
 func (c *exprCtx) bindAggregate(n *ast.AggregateFuncExpr) (expr.Expr, error) {
+	if isMoreAggregate(n) {
+		return c.bindMoreAggregate(n)
+	}
 	fn := expr.AggFunc(strings.ToLower(n.F))
 	switch fn {
 	case expr.AggCount, expr.AggSum, expr.AggAvg, expr.AggMin, expr.AggMax:
