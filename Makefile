@@ -18,6 +18,7 @@ test-deps: python-deps
 	$(GO) mod download
 	@# sources/postgres tests start a throw-away PostgreSQL cluster (sources/postgres/pgtest).
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "test-deps: PostgreSQL server binaries missing; install the postgresql package (as root: apt-get install postgresql)"; exit 1; fi; \
 	  echo "test-deps: installing PostgreSQL from Debian packages"; \
 	  mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \

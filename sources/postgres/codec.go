@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -17,6 +16,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/internal"
 )
 
 // bindArg converts a filter literal to the value pgx binds: bool, int64,
@@ -157,22 +157,27 @@ func decodeArg(w wireArg) (any, error) {
 	return bad()
 }
 
-// partitionWire is a partition's encoding: metadata only (the SQL text, its
-// bind values, the ctid range and the columns it reads), never a
-// connection. Version 1.
+// partitionWire is a partition's encoding: metadata only (the SQL text,
+// its bind values, the ctid range, and the plan it came from: projection,
+// filters, limit), never a connection. Version 1.
+//
+// The receiving node does not trust the SQL text: it re-plans the partition
+// from the projection, filters and range on its own table and refuses the
+// encoding unless that yields the same SQL and bind values. A forged
+// fragment can therefore never run SQL the planner would not have written.
 type partitionWire struct {
-	V      int       `json:"v"`
-	Schema string    `json:"schema"`
-	Table  string    `json:"table"`
-	SQL    string    `json:"sql"`
-	Base   string    `json:"base"`
-	Args   []wireArg `json:"args,omitempty"`
-	Proj   []int     `json:"proj"`
-	Cols   []wireCol `json:"cols"`
-	Count  bool      `json:"count,omitempty"`
-	Lo     int64     `json:"lo"`
-	Hi     int64     `json:"hi"`
-	Ranges int       `json:"ranges,omitempty"`
+	V       int               `json:"v"`
+	Schema  string            `json:"schema"`
+	Table   string            `json:"table"`
+	SQL     string            `json:"sql"`
+	Args    []wireArg         `json:"args,omitempty"`
+	Proj    []int             `json:"proj"`
+	Cols    []wireCol         `json:"cols"`
+	Filters []json.RawMessage `json:"filters,omitempty"`
+	Limit   int64             `json:"limit"`
+	Lo      int64             `json:"lo"`
+	Hi      int64             `json:"hi"`
+	Ranges  int               `json:"ranges,omitempty"`
 }
 
 // wireCol pins a projected column: the decoding node checks that its own
@@ -186,15 +191,23 @@ type wireCol struct {
 const partitionVersion = 1
 
 // EncodePartition encodes a partition of this table's scans as JSON
-// metadata: SQL text, bind values, ctid range and projected columns.
+// metadata: SQL text, bind values, ctid range, and the projection,
+// filters and limit it was planned from.
 func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 	pp, ok := p.(*partition)
 	if !ok || pp == nil || pp.scan == nil {
 		return nil, errs.Invalidf("postgres table %s: cannot encode a partition of type %T", t.Name(), p)
 	}
 	w := partitionWire{
-		V: partitionVersion, Schema: pp.t.src.schema, Table: pp.t.rel.Name, SQL: pp.sql, Base: pp.scan.base,
-		Proj: pp.scan.proj, Count: pp.scan.count, Lo: pp.lo, Hi: pp.hi, Ranges: pp.scan.ranges,
+		V: partitionVersion, Schema: pp.t.src.schema, Table: pp.t.rel.Name, SQL: pp.sql,
+		Proj: pp.scan.proj, Limit: pp.scan.limit, Lo: pp.lo, Hi: pp.hi, Ranges: pp.scan.ranges,
+	}
+	for _, f := range pp.scan.filters {
+		raw, err := internal.EncodeExpr(f)
+		if err != nil {
+			return nil, err
+		}
+		w.Filters = append(w.Filters, raw)
 	}
 	for _, a := range pp.args {
 		wa, err := encodeArg(a)
@@ -211,9 +224,15 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 }
 
 // DecodePartition rebuilds a partition on this node's own table (and so
-// its own connection pool). The encoding must name this table and its
-// columns must still match; anything malformed is ErrInvalid.
-func (t *Table) DecodePartition(_ context.Context, data []byte) (catalog.Partition, error) {
+// its own connection pool). The encoding must name this table, its
+// columns must still match, and re-planning it here must give the same SQL
+// and bind values; anything else is ErrInvalid.
+func (t *Table) DecodePartition(_ context.Context, data []byte) (p catalog.Partition, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, errs.Invalidf("postgres table %s: malformed partition encoding", t.Name())
+		}
+	}()
 	var w partitionWire
 	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "postgres table %s: malformed partition encoding", t.Name())
@@ -224,16 +243,9 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (catalog.Partiti
 	if w.Schema != t.src.schema || w.Table != t.rel.Name {
 		return nil, errs.Invalidf("postgres table %s: the partition reads %s.%s", t.Name(), w.Schema, w.Table)
 	}
-	if !strings.HasPrefix(w.SQL, "SELECT ") || !strings.HasPrefix(w.Base, "SELECT ") {
-		return nil, errs.Invalidf("postgres table %s: partition SQL is not a SELECT", t.Name())
-	}
-	if len(w.Proj) != len(w.Cols) || w.Proj == nil {
+	if w.Proj == nil || len(w.Proj) != len(w.Cols) {
 		return nil, errs.Invalidf("postgres table %s: partition columns do not match its projection", t.Name())
 	}
-	if w.Count != (len(w.Proj) == 0) {
-		return nil, errs.Invalidf("postgres table %s: partition count flag does not match its projection", t.Name())
-	}
-	fields := make([]arrow.Field, len(w.Proj))
 	for i, p := range w.Proj {
 		if p < 0 || p >= len(t.rel.Columns) {
 			return nil, errs.Invalidf("postgres table %s: partition column index %d out of range", t.Name(), p)
@@ -242,18 +254,39 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (catalog.Partiti
 		if c.Name != w.Cols[i].Name || c.OID != w.Cols[i].OID || c.TypMod != w.Cols[i].Mod {
 			return nil, errs.Invalidf("postgres table %s: column %d is %s here but %s in the partition (the table changed)", t.Name(), p, c.Name, w.Cols[i].Name)
 		}
-		fields[i] = t.schema.Field(p)
 	}
-	args := make([]any, len(w.Args))
-	for i, wa := range w.Args {
-		a, err := decodeArg(wa)
+	req := catalog.ScanRequest{Projection: w.Proj, Limit: w.Limit}
+	for _, raw := range w.Filters {
+		f, err := internal.DecodeExpr(raw)
 		if err != nil {
 			return nil, err
 		}
-		args[i] = a
+		req.Filters = append(req.Filters, f)
 	}
-	sc := &Scan{table: t, schema: arrow.NewSchema(fields, nil), proj: w.Proj, base: w.Base, args: args, count: w.Count, ranges: w.Ranges}
-	p := &partition{t: t, scan: sc, sql: w.SQL, args: args, lo: w.Lo, hi: w.Hi}
-	sc.parts = []catalog.Partition{p}
-	return p, nil
+	var ranges [][2]int64
+	if w.Lo != -1 || w.Hi != -1 {
+		if w.Lo < 0 || (w.Hi != -1 && w.Hi <= w.Lo) || w.Ranges < 2 {
+			return nil, errs.Invalidf("postgres table %s: bad ctid range [%d, %d) in partition", t.Name(), w.Lo, w.Hi)
+		}
+		ranges = [][2]int64{{w.Lo, w.Hi}}
+	}
+	sc, err := t.plan(req, ranges)
+	if err != nil {
+		return nil, errs.Wrap(errs.ErrInvalid, err, "postgres table %s: cannot re-plan the partition", t.Name())
+	}
+	pp := sc.parts[0].(*partition)
+	if pp.sql != w.SQL {
+		return nil, errs.Invalidf("postgres table %s: the partition's SQL does not match its plan (forged, or planned by another version)", t.Name())
+	}
+	if len(pp.args) != len(w.Args) {
+		return nil, errs.Invalidf("postgres table %s: the partition's bind values do not match its plan", t.Name())
+	}
+	for i, a := range pp.args {
+		wa, err := encodeArg(a)
+		if err != nil || wa != w.Args[i] {
+			return nil, errs.Invalidf("postgres table %s: the partition's bind value $%d does not match its plan", t.Name(), i+1)
+		}
+	}
+	sc.ranges = w.Ranges
+	return pp, nil
 }

@@ -76,6 +76,7 @@ func TestUnreachable(t *testing.T) {
 }
 
 func TestFactoryOptions(t *testing.T) {
+	t.Setenv("QUIVER_TEST_SET", "X")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	f := Factory()
@@ -92,6 +93,20 @@ func TestFactoryOptions(t *testing.T) {
 	if _, err := f.Table(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn": cluster.DSN()}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), path+".table") {
 		t.Errorf("table provider without table: %v, want ErrInvalid naming %s.table", err, path)
 	}
+	if got, err := expandEnv("a$b${QUIVER_TEST_SET}c$$"); err != nil || got != "a$bXc$$" {
+		t.Errorf("expandEnv: %q, %v", got, err)
+	}
+	if _, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn": "postgres://u:${QUIVER_TEST_UNSET_PW}@h/db"}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "QUIVER_TEST_UNSET_PW") {
+		t.Errorf("dsn referencing an unset variable: %v, want ErrInvalid naming it", err)
+	}
+	// A DSN built from the environment connects.
+	t.Setenv("QUIVER_TEST_PG_PW", cluster.Password)
+	dsnTmpl := strings.Replace(cluster.DSN(), ":"+cluster.Password+"@", ":${QUIVER_TEST_PG_PW}@", 1)
+	sch0, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn": dsnTmpl}})
+	if err != nil {
+		t.Fatalf("dsn with ${VAR}: %v", err)
+	}
+	sch0.(*Schema).Close()
 	t.Setenv("QUIVER_TEST_PG_DSN", cluster.DSN())
 	sch, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn_env": "QUIVER_TEST_PG_DSN", "schema": "public", "partitions": 2}})
 	if err != nil {
@@ -265,6 +280,24 @@ func TestCodecOtherNode(t *testing.T) {
 	}
 	if strings.Join(sorted(got), "\n") != strings.Join(sorted(want), "\n") {
 		t.Errorf("decoded on another pool: %d rows, want %d", len(got), len(want))
+	}
+	// The receiver re-plans: forged SQL or bind values are refused.
+	data0, err := tbl.(*Table).EncodePartition(scan.Partitions()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, forge := range [][2]string{
+		{`"sql":"SELECT `, `"sql":"SELECT pg_read_file('/etc/passwd'), `},
+		{`"1234"`, `"1"`},
+		{`"lo":0,"hi":`, `"lo":2,"hi":`},
+	} {
+		bad := strings.Replace(string(data0), forge[0], forge[1], 1)
+		if bad == string(data0) {
+			t.Fatalf("forgery %q did not apply to %s", forge, data0)
+		}
+		if _, err := remote.DecodePartition(ctx, []byte(bad)); !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("forged partition (%s → %s): %v, want ErrInvalid", forge[0], forge[1], err)
+		}
 	}
 	// An encoding for another table is refused.
 	other := uniqueName("codec_other")

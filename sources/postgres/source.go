@@ -87,7 +87,9 @@ func parseOptions(opts catalog.ProviderOptions, wantTable bool) (Config, string,
 	case dsn == "":
 		return cfg, "", errs.Invalidf("%s: a DSN is required (or %s naming an environment variable that holds it)", o.Key("dsn"), o.Key("dsn_env"))
 	default:
-		dsn = os.Expand(dsn, func(k string) string { return os.Getenv(k) })
+		if dsn, err = expandEnv(dsn); err != nil {
+			return cfg, "", errs.Wrap(errs.ErrInvalid, err, "%s", o.Key("dsn"))
+		}
 	}
 	cfg.DSN = dsn
 	if cfg.Schema, err = o.String("schema", defaultSchema); err != nil {
@@ -328,4 +330,31 @@ func sprintf(format string, args ...any) string {
 		return format
 	}
 	return fmt.Sprintf(format, args...)
+}
+
+// expandEnv replaces ${NAME} with the environment variable NAME (which
+// must be set). Only the braced form is expanded, so a `$` elsewhere (e.g.
+// in a password) is kept as written.
+func expandEnv(s string) (string, error) {
+	var sb strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			sb.WriteString(s)
+			return sb.String(), nil
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			sb.WriteString(s)
+			return sb.String(), nil
+		}
+		name := s[i+2 : i+j]
+		v, ok := os.LookupEnv(name)
+		if !ok || name == "" {
+			return "", fmt.Errorf("environment variable %q referenced by the DSN is not set", name)
+		}
+		sb.WriteString(s[:i])
+		sb.WriteString(v)
+		s = s[i+j+1:]
+	}
 }

@@ -121,6 +121,13 @@ func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) 
 // more than partition_rows rows) are split into ctid page ranges, one
 // partition each. No I/O.
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	return t.plan(req, t.pageRanges(req.Limit))
+}
+
+// plan renders the scan's SQL: one query per ctid range, or one for the
+// whole table when ranges is empty. DecodePartition re-plans an encoded
+// partition through the same function and insists on the same SQL.
+func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64) (*Scan, error) {
 	n := len(t.rel.Columns)
 	proj := req.Projection
 	if proj == nil {
@@ -147,22 +154,27 @@ func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, 
 		}
 		where = append(where, "("+sql+")")
 	}
-	sc := &Scan{
-		table:  t,
-		schema: arrow.NewSchema(fields, nil),
-		proj:   append([]int{}, proj...),
-		base:   t.buildSQL(cols, where, req.Limit),
-		args:   args,
-		count:  len(proj) == 0,
+	limit := req.Limit
+	if limit < 0 {
+		limit = -1
 	}
-	ranges := t.pageRanges(req.Limit)
-	if len(ranges) <= 1 {
+	sc := &Scan{
+		table:   t,
+		schema:  arrow.NewSchema(fields, nil),
+		proj:    append([]int{}, proj...),
+		filters: append([]expr.Expr{}, req.Filters...),
+		limit:   limit,
+		base:    t.buildSQL(cols, where, limit),
+		args:    args,
+		count:   len(proj) == 0,
+	}
+	if len(ranges) == 0 {
 		sc.parts = []catalog.Partition{&partition{t: t, scan: sc, sql: sc.base, args: args, lo: -1, hi: -1}}
 		return sc, nil
 	}
 	for _, r := range ranges {
 		w := append(append([]string{}, where...), ctidCond(r[0], r[1])...)
-		sc.parts = append(sc.parts, &partition{t: t, scan: sc, sql: t.buildSQL(cols, w, -1), args: args, lo: r[0], hi: r[1]})
+		sc.parts = append(sc.parts, &partition{t: t, scan: sc, sql: t.buildSQL(cols, w, limit), args: args, lo: r[0], hi: r[1]})
 	}
 	sc.ranges = len(ranges)
 	return sc, nil
@@ -223,14 +235,16 @@ func (t *Table) pageRanges(limit int64) [][2]int64 {
 
 // Scan is a planned read of a Table. Immutable.
 type Scan struct {
-	table  *Table
-	schema *arrow.Schema
-	proj   []int
-	base   string // the SQL without ctid ranges
-	args   []any
-	count  bool
-	parts  []catalog.Partition
-	ranges int
+	table   *Table
+	schema  *arrow.Schema
+	proj    []int
+	filters []expr.Expr
+	limit   int64
+	base    string // the SQL without ctid ranges
+	args    []any
+	count   bool
+	parts   []catalog.Partition
+	ranges  int
 }
 
 // Schema is the projected schema.
