@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/exec/logical"
 	"github.com/quiverdb/quiver/exec/operator"
 	"github.com/quiverdb/quiver/exec/optimizer"
@@ -68,6 +70,9 @@ type Config struct {
 	// PhysicalRules replaces physopt.DefaultRules() when non-nil. Keep
 	// physopt.SanityCheck last (see physopt.DefaultRules).
 	PhysicalRules []physopt.Rule
+	// Funcs resolves scalar function calls: start from
+	// expr.DefaultFunctions() and RegisterFunc your own. nil = the built-ins.
+	Funcs *expr.Registry
 }
 
 // Engine plans and runs SQL against a catalog root. Safe for concurrent use.
@@ -106,7 +111,7 @@ func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) 
 		return nil, errs.Wrap(errs.ErrInvalid, err, "prepare cancelled")
 	}
 	p := e.parsers.Get().(*planbuilder.Parser)
-	b := &planbuilder.Builder{Root: e.cfg.Root, Options: opts, Limits: planbuilder.Limits{
+	b := &planbuilder.Builder{Root: e.cfg.Root, Options: opts, Funcs: e.cfg.Funcs, Limits: planbuilder.Limits{
 		MaxSQLBytes: e.lim.MaxSQLBytes, MaxNestingDepth: e.lim.MaxNestingDepth, MaxInListItems: e.lim.MaxInListItems,
 	}}
 	lp, err := b.Build(ctx, p, sql)
@@ -147,7 +152,12 @@ const (
 	kindUpdate
 	kindExplain
 	kindExplainAnalyze
+	kindSession // SET / USE: see Statement.SessionChange
 )
+
+// SessionChange is what a SET or USE statement asks of the session (see
+// planbuilder.SessionChange).
+type SessionChange = planbuilder.SessionChange
 
 // Statement is a planned statement. It may be executed many times and from
 // several goroutines: it is immutable after Prepare and every Execute builds
@@ -159,6 +169,7 @@ type Statement struct {
 	plan   physical.Plan // for EXPLAIN: the explained plan
 	schema *arrow.Schema
 	total  int64
+	change *SessionChange // kindSession only
 }
 
 var emptySchema = arrow.NewSchema(nil, nil)
@@ -232,8 +243,16 @@ func (s *Statement) Schema() *arrow.Schema { return s.schema }
 // when there are none). Placeholders are not supported yet, so it is empty.
 func (s *Statement) ParameterSchema() *arrow.Schema { return emptySchema }
 
-// IsUpdate reports whether the statement is DDL/DML (its result is a count).
-func (s *Statement) IsUpdate() bool { return s.kind == kindUpdate }
+// IsUpdate reports whether the statement is DDL/DML (its result is a
+// count). SET and USE are updates too (see SessionChange).
+func (s *Statement) IsUpdate() bool { return s.kind == kindUpdate || s.kind == kindSession }
+
+// SessionChange returns what a SET or USE statement asks of the session, or
+// nil for every other statement. The engine keeps no sessions: the caller
+// validates the change and applies it to the options it passes to later
+// Prepare calls. Executing such a statement changes nothing and reports 0
+// affected rows.
+func (s *Statement) SessionChange() *SessionChange { return s.change }
 
 // TotalRecords is the exact number of rows the statement returns when known
 // without running it, else -1.
@@ -267,8 +286,12 @@ func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params ar
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
+	// One statement time for NOW()/CURDATE()... and RAND(seed) sequences.
+	ctx = expr.WithStatement(ctx, time.Now())
 	env := physical.Env{Mem: mem, Budget: operator.NewBudget(s.eng.lim.MemoryLimit)}
 	switch s.kind {
+	case kindSession:
+		return countReader(mem, 0)
 	case kindExplain:
 		return linesReader(mem, physical.Lines(s.plan, nil))
 	case kindExplainAnalyze:
@@ -380,6 +403,18 @@ func linesReader(mem memory.Allocator, lines []string) (array.RecordReader, erro
 	rec := array.NewRecordBatch(logical.ExplainSchema, []arrow.Array{col}, int64(len(lines)))
 	defer rec.Release()
 	return array.NewRecordReader(logical.ExplainSchema, []arrow.RecordBatch{rec})
+}
+
+// countReader returns a reader of one logical.DMLSchema row holding n.
+func countReader(mem memory.Allocator, n int64) (array.RecordReader, error) {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.Append(n)
+	col := b.NewArray()
+	defer col.Release()
+	rec := array.NewRecordBatch(logical.DMLSchema, []arrow.Array{col}, 1)
+	defer rec.Release()
+	return array.NewRecordReader(logical.DMLSchema, []arrow.RecordBatch{rec})
 }
 
 func releaseAll(bs []arrow.RecordBatch) {
