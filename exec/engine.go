@@ -114,6 +114,17 @@ func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) 
 	b := &planbuilder.Builder{Root: e.cfg.Root, Options: opts, Funcs: e.cfg.Funcs, Limits: planbuilder.Limits{
 		MaxSQLBytes: e.lim.MaxSQLBytes, MaxNestingDepth: e.lim.MaxNestingDepth, MaxInListItems: e.lim.MaxInListItems,
 	}}
+	if planbuilder.IsSessionStatement(sql) {
+		sc, err := b.BuildSessionChange(ctx, p, sql)
+		e.parsers.Put(p)
+		if err != nil {
+			return nil, err
+		}
+		if sc != nil {
+			return &Statement{eng: e, sql: sql, kind: kindSession, change: sc, schema: logical.DMLSchema, total: 1}, nil
+		}
+		p = e.parsers.Get().(*planbuilder.Parser)
+	}
 	lp, err := b.Build(ctx, p, sql)
 	// A parser that panicked may hold broken state; only reuse it on the
 	// normal path (the deferred recover above handles panics).
@@ -318,7 +329,7 @@ func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params ar
 
 // ExecuteUpdate runs a DDL/DML statement and returns the affected-row count.
 func (s *Statement) ExecuteUpdate(ctx context.Context, params arrow.RecordBatch) (int64, error) {
-	if s.kind != kindUpdate {
+	if !s.IsUpdate() {
 		return 0, errs.Invalidf("statement is a query, not DDL/DML; execute it as a query")
 	}
 	rr, err := s.Execute(ctx, memory.DefaultAllocator, params)
