@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"go.uber.org/goleak"
 
 	"github.com/quiverdb/quiver/catalog"
@@ -152,6 +153,11 @@ func TestSanityCheck(t *testing.T) {
 		"has 2 values": &physical.ValuesExec{Out: arrow.NewSchema([]arrow.Field{{Name: "a", Type: i64}}, nil),
 			Rows: [][]expr.Expr{{&expr.Literal{DataType: i64, Value: int64(1)}, &expr.Literal{DataType: i64, Value: int64(1)}}}},
 		"scan filter index": scanExec(t, 1, nil, []expr.Expr{eq(col(5, "zz", i64), col(0, "a", i64))}, nil, -1),
+		"schema says int64": &physical.ValuesExec{Out: arrow.NewSchema([]arrow.Field{{Name: "a", Type: i64}}, nil),
+			Rows: [][]expr.Expr{{&expr.Literal{DataType: arrow.BinaryTypes.String, Value: "x"}}}},
+		"table column b is utf8": &physical.InsertExec{Name: name, Target: insertable{}, Input: &physical.ValuesExec{
+			Out:  arrow.NewSchema([]arrow.Field{{Name: "a", Type: i64}, {Name: "b", Type: i64}, {Name: "c", Type: i64}}, nil),
+			Rows: [][]expr.Expr{{&expr.Literal{DataType: i64, Value: int64(1)}, &expr.Literal{DataType: i64, Value: int64(1)}, &expr.Literal{DataType: i64, Value: int64(1)}}}}},
 	}
 	for want, p := range bad {
 		_, _, err := physopt.SanityCheck{}.Rewrite(ctx, p, physopt.Config{})
@@ -164,6 +170,11 @@ func TestSanityCheck(t *testing.T) {
 		}
 	}
 }
+
+// insertable is a writable table with the test schema.
+type insertable struct{ table }
+
+func (insertable) Insert(context.Context, array.RecordReader) (int64, error) { return 0, nil }
 
 type panicky struct{}
 

@@ -52,56 +52,11 @@ func (r *aggRef) String() string                        { return r.call.String()
 func (r *aggRef) Children() []expr.Expr                 { return nil }
 func (r *aggRef) WithChildren(ch []expr.Expr) expr.Expr { return r }
 
-// exprKey is a structural identity of a bound expression: equal keys mean
-// the same computation over the same input columns. It does not depend on
-// display names.
-func exprKey(e expr.Expr) string {
-	var sb strings.Builder
-	writeKey(&sb, e)
-	return sb.String()
-}
+// Fingerprint identifies the aggregate by its slot (see expr.Fingerprint).
+func (r *aggRef) Fingerprint() string { return fmt.Sprintf("agg#%d", r.idx) }
 
-func writeKey(sb *strings.Builder, e expr.Expr) {
-	switch n := e.(type) {
-	case *expr.Column:
-		fmt.Fprintf(sb, "#%d", n.Index)
-		return
-	case *aggRef:
-		fmt.Fprintf(sb, "agg#%d", n.idx)
-		return
-	case *expr.Literal:
-		fmt.Fprintf(sb, "lit(%s:%v)", n.DataType, n.Value)
-		return
-	case *expr.Binary:
-		fmt.Fprintf(sb, "bin%d", n.Op)
-	case *expr.Cast:
-		fmt.Fprintf(sb, "cast:%s", n.To)
-	case *expr.IsNull:
-		fmt.Fprintf(sb, "isnull:%v", n.Negated)
-	case *expr.In:
-		fmt.Fprintf(sb, "in:%v", n.Negated)
-	case *expr.Like:
-		fmt.Fprintf(sb, "like:%v:%d", n.Negated, n.Escape)
-	case *expr.Call:
-		fmt.Fprintf(sb, "call:%s", n.Name)
-	case *expr.Case:
-		fmt.Fprintf(sb, "case:%d:%v", len(n.Whens), n.Else != nil)
-	case *expr.Not:
-		sb.WriteString("not")
-	case *expr.Negate:
-		sb.WriteString("neg")
-	default:
-		fmt.Fprintf(sb, "%T:%s", e, e.String())
-	}
-	fmt.Fprintf(sb, ":%s(", e.Type())
-	for i, c := range e.Children() {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		writeKey(sb, c)
-	}
-	sb.WriteByte(')')
-}
+// exprKey is expr.Fingerprint; aggRef placeholders fingerprint by slot.
+func exprKey(e expr.Expr) string { return expr.Fingerprint(e) }
 
 // containsAgg reports whether a bound expression uses an aggregate.
 func containsAgg(e expr.Expr) bool {
