@@ -36,12 +36,19 @@ type Rule interface {
 //  2. PredicatePushdown next: filters move down to the scans and are
 //     negotiated there; columns used only by Exact filters then leave the
 //     plan above the scan.
-//  3. ProjectionPruning after pushdown, so it sees where filters ended up
+//  3. JoinConditions after pushdown, which moves WHERE conjuncts over two
+//     inputs into inner joins' conditions: it pushes single-input ON
+//     conjuncts into the inputs (the next pass pushes them on to the
+//     scans) and turns equalities into hash-join keys.
+//  4. JoinReorder once the keys are known, so it can see which inputs
+//     connect; it reads provider statistics.
+//  5. ProjectionPruning after pushdown, so it sees where filters ended up
 //     and keeps only the columns still read above each scan.
-//  4. LimitPushdown last: it needs the final filter placement and the
-//     scans' verdicts (a limit may pass only Exact filters).
+//  6. LimitPushdown last: it needs the final filter placement and the
+//     scans' verdicts (a limit may pass only Exact filters). It never
+//     passes a join.
 func DefaultRules() []Rule {
-	return []Rule{ConstantFolding{}, PredicatePushdown{}, ProjectionPruning{}, LimitPushdown{}}
+	return []Rule{ConstantFolding{}, PredicatePushdown{}, JoinConditions{}, JoinReorder{}, ProjectionPruning{}, LimitPushdown{}}
 }
 
 // maxPasses caps the passes over the rule list; a correct rule set reaches

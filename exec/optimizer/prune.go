@@ -82,6 +82,8 @@ func (m remapping) applyAll(es []expr.Expr) []expr.Expr {
 // anything changed.
 func prune(p logical.Plan, need []int) (logical.Plan, remapping, bool) {
 	switch n := p.(type) {
+	case *logical.Join:
+		return pruneJoin(n, need)
 	case *logical.Scan:
 		full := n.Table.Schema().NumFields()
 		// Table columns the need refers to.

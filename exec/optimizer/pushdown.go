@@ -118,6 +118,8 @@ func pushFilter(f *logical.Filter) (logical.Plan, bool, error) {
 		na := *in
 		na.Input = withFilter(in.Input, below)
 		return withFilter(&na, above), true, nil
+	case *logical.Join:
+		return pushFilterIntoJoin(f, in)
 	case *logical.Scan:
 		return pushIntoScan(f, in, conj)
 	}
