@@ -610,7 +610,7 @@ func NewCallIn(reg *Registry, name string, args []Expr) (Expr, error) {
 	}
 	cargs := make([]Expr, len(args))
 	for i, a := range args {
-		if argTypes[i] == nil || classOf(a.Type()) == clsNull {
+		if argTypes[i] == nil || classOf(argTypes[i]) == clsNull {
 			cargs[i] = a
 			continue
 		}

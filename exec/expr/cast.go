@@ -159,6 +159,9 @@ func int64Reader(a arrow.Array) func(i int) (int64, bool) {
 		s := stringReader(a)
 		return func(i int) (int64, bool) { return parseIntPrefix(s(i)) }
 	}
+	if a.DataType().ID() == arrow.NULL || classOf(a.DataType()) == clsOther {
+		return func(int) (int64, bool) { return 0, true }
+	}
 	f := float64Reader(a)
 	return func(i int) (int64, bool) {
 		x := math.Round(f(i))

@@ -632,7 +632,7 @@ func stringBuiltins() map[string]ScalarFunc {
 		"locate": locate(false), "instr": locate(true), "position": locate(false),
 		"trim": trim, "ascii": ascii, "ord": ord, "strcmp": strcmp, "field": field, "elt": elt,
 		"hex": hexFn, "unhex": unhex, "format": format, "substring_index": substringIndexFn,
-		"insert": insert, "crc32": crc, "quote": quote, "bit_length": bitLength,
+		"insert": insert, "insert_func": insert, "crc32": crc, "quote": quote, "bit_length": bitLength,
 		"mid":   builtins()["substring"],
 		"ltrim": initcapLike(func(s string) string { return strings.TrimLeft(s, " ") }),
 		"rtrim": initcapLike(func(s string) string { return strings.TrimRight(s, " ") }),

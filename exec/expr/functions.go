@@ -32,8 +32,8 @@ type ScalarFunc struct {
 	// MinArgs and MaxArgs bound the argument count; MaxArgs < 0 = variadic.
 	MinArgs, MaxArgs int
 	// Resolve checks the argument types and returns the type each argument
-	// is converted to before the kernel runs (nil = leave as is; NULL-typed
-	// arguments are never converted) and the result type. Return an error
+	// is converted to before the kernel runs (nil = leave as is; a NULL
+	// argument becomes a NULL of that type) and the result type. Return an error
 	// saying what is wrong; it is reported as ErrInvalid.
 	Resolve func(args []arrow.DataType) (argTypes []arrow.DataType, result arrow.DataType, err error)
 	// Kernel computes the result over the converted arguments and returns a
