@@ -9,11 +9,12 @@ import (
 	"github.com/quiverdb/quiver/sources/jsonl"
 	"github.com/quiverdb/quiver/sources/memory"
 	"github.com/quiverdb/quiver/sources/parquet"
+	"github.com/quiverdb/quiver/sources/postgres"
 	"github.com/quiverdb/quiver/sources/sqlite"
 	"github.com/quiverdb/quiver/sources/tpch"
 )
 
-// Register adds the built-in providers (memory, csv, jsonl, parquet, tpch, sqlite)
+// Register adds the built-in providers (memory, csv, jsonl, parquet, tpch, sqlite, postgres)
 // to reg. It fails if any of those names is already registered.
 func Register(reg *catalog.Registry) error {
 	for _, p := range []struct {
@@ -26,6 +27,7 @@ func Register(reg *catalog.Registry) error {
 		{"parquet", parquet.Factory()},
 		{"tpch", tpch.Factory()},
 		{"sqlite", sqlite.Factory()},
+		{"postgres", postgres.Factory()},
 	} {
 		if err := reg.Register(p.name, p.factory); err != nil {
 			return err
