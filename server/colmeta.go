@@ -20,7 +20,7 @@ type columnOrigin struct{ Catalog, Schema, Table string }
 // withColumnMetadata returns schema with the Flight SQL column metadata
 // (ARROW:FLIGHT:SQL:TYPE_NAME, PRECISION, SCALE, CATALOG_NAME, SCHEMA_NAME,
 // TABLE_NAME, IS_NULLABLE, IS_AUTO_INCREMENT, IS_CASE_SENSITIVE,
-// IS_READ_ONLY, IS_SEARCHABLE, REMARKS) on every field. Keys a field already
+// IS_READ_ONLY, IS_SEARCHABLE) on every field. Keys a field already
 // carries (an engine that knows a column's table) are kept. The result is a
 // pure function of its inputs, so the schema announced at prepare time
 // equals the one DoGet streams. schema itself is not modified.
@@ -51,7 +51,9 @@ func withColumnMetadata(schema *arrow.Schema, origin columnOrigin) *arrow.Schema
 		add(flightsql.IsCaseSensitiveKey, boolMeta(isStringy(f.Type)))
 		add(flightsql.IsReadOnlyKey, "0")
 		add(flightsql.IsSearchableKey, "1")
-		add(flightsql.RemarksKey, "")
+		// No default REMARKS: the JDBC driver (18.x and 19.x) copies any
+		// REMARKS value, even "", into the column label, and an empty label
+		// breaks ResultSet lookups by name (getString("col")).
 		f.Metadata = arrow.NewMetadata(keys, vals)
 		fields[i] = f
 	}
