@@ -539,6 +539,9 @@ func strToDate(s, f string) (time.Time, bool) {
 	pm, hasPM := false, false
 	j := 0
 	num := func(maxDigits int) (int, bool) {
+		for j < len(s) && s[j] == ' ' {
+			j++ // numbers may follow spaces ('May 1, 2013' with '%M %d,%Y')
+		}
 		start := j
 		for j < len(s) && j-start < maxDigits && s[j] >= '0' && s[j] <= '9' {
 			j++
@@ -1017,10 +1020,10 @@ func dateBuiltins() map[string]ScalarFunc {
 	timeFn := ScalarFunc{MinArgs: 1, MaxArgs: 1,
 		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
 			switch classOf(args[0]) {
-			case clsTime, clsTimestamp, clsDate:
+			case clsTime, clsTimestamp, clsDate, clsString, clsBinary, clsNull:
 				return []arrow.DataType{nil}, TypeTime, nil
 			}
-			return []arrow.DataType{TypeTime}, TypeTime, nil
+			return []arrow.DataType{TypeString}, TypeTime, nil
 		},
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 			if a[0].DataType().ID() == arrow.TIME64 {
@@ -1028,6 +1031,19 @@ func dateBuiltins() map[string]ScalarFunc {
 				return a[0], nil
 			}
 			get := timeReader(a[0])
+			if c := classOf(a[0].DataType()); c == clsString || c == clsBinary {
+				s := stringReader(a[0])
+				get = func(i int) (time.Time, bool) {
+					if t, ok := parseDateTime(s(i)); ok {
+						return t, true
+					}
+					us, ok := parseTimeOfDay(s(i))
+					if !ok || us < 0 || us >= 86400e6 {
+						return time.Time{}, false // TIME beyond a day: not representable here
+					}
+					return time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(us) * time.Microsecond), true
+				}
+			}
 			return buildTimes(kc, a, TypeTime, get, nil), nil
 		}}
 	toDays := datePartFn(false, func(t time.Time) int64 { return int64(arrow.Date32FromTime(t)) + 719528 })
