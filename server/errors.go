@@ -86,7 +86,9 @@ func toStatus(log *slog.Logger, method string, err error) error {
 	case codes.Canceled:
 		msg = "canceled by the client"
 	case codes.DeadlineExceeded:
-		msg = "deadline exceeded"
+		if !errors.Is(err, errQueryTimeout) { // ours names the option: keep it
+			msg = "deadline exceeded"
+		}
 	default:
 		log.Debug("request failed", "method", method, "code", code.String(), "err", err)
 	}

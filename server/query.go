@@ -19,6 +19,7 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec"
 	"github.com/quiverdb/quiver/exec/logical"
 )
 
@@ -83,9 +84,14 @@ func newQueryID() string {
 
 // resultSchema is what clients are told a statement returns: the engine's
 // schema (DMLSchema for updates) with Flight SQL column metadata.
-func resultSchema(st statement) *arrow.Schema {
+// Unless the session sets allow_view_types, view and 256-bit types are
+// announced (and sent) as their classic equivalents (wiretypes.go).
+func resultSchema(st statement, opts catalog.Options) *arrow.Schema {
 	if st.IsUpdate() {
 		return withColumnMetadata(logical.DMLSchema, columnOrigin{})
+	}
+	if v, _ := opts.Get(optAllowViewTypes); v == "true" {
+		return withColumnMetadata(st.Schema(), columnOrigin{})
 	}
 	return withColumnMetadata(wireSchema(st.Schema()), columnOrigin{})
 }
@@ -127,7 +133,7 @@ func (s *service) GetSchemaStatement(ctx context.Context, cmd flightsql.Statemen
 	if err != nil {
 		return nil, err
 	}
-	return &flight.SchemaResult{Schema: flight.SerializeSchema(resultSchema(st), s.mem)}, nil
+	return &flight.SchemaResult{Schema: flight.SerializeSchema(resultSchema(st, opts), s.mem)}, nil
 }
 
 // DoGetStatement runs the statement a ticket from GetFlightInfo carries.
@@ -158,7 +164,7 @@ func (s *service) DoPutCommandStatementUpdate(ctx context.Context, cmd flightsql
 	if !st.IsUpdate() {
 		return 0, errs.Invalidf("%q returns rows; run it as a query, not as an update", abbreviate(cmd.GetQuery()))
 	}
-	return st.ExecuteUpdate(ctx, nil)
+	return s.update(ctx, opts, st, nil)
 }
 
 // ---- prepared statements
@@ -182,7 +188,7 @@ func (s *service) CreatePreparedStatement(ctx context.Context, req flightsql.Act
 	}
 	isUpdate := st.IsUpdate()
 	res.Handle = s.sign.seal(ticket{Kind: kindPrepared, SQL: req.GetQuery(), Options: opts})
-	res.DatasetSchema = resultSchema(st)
+	res.DatasetSchema = resultSchema(st, opts)
 	res.ParameterSchema = parameterSchema(st)
 	res.IsUpdate = &isUpdate
 	return res, nil
@@ -220,7 +226,7 @@ func (s *service) GetSchemaPreparedStatement(ctx context.Context, cmd flightsql.
 	if err != nil {
 		return nil, err
 	}
-	return &flight.SchemaResult{Schema: flight.SerializeSchema(resultSchema(st), s.mem)}, nil
+	return &flight.SchemaResult{Schema: flight.SerializeSchema(resultSchema(st, t.Options), s.mem)}, nil
 }
 
 // DoGetPreparedStatement runs a handle's statement directly (clients that
@@ -277,7 +283,7 @@ func (s *service) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsq
 	}
 	var total int64
 	err = forEachParamRow(rdr, parameterSchema(st), func(row arrow.RecordBatch) error {
-		n, err := st.ExecuteUpdate(ctx, row)
+		n, err := s.update(ctx, t.Options, st, row)
 		total += n
 		return err
 	})
@@ -312,7 +318,7 @@ func (s *service) flightInfo(ctx context.Context, opts catalog.Options, sql stri
 	t := ticket{Kind: kindStatement, Expires: expires, SQL: sql, Options: opts, Params: params}
 	total := st.TotalRecords()
 	if st.IsUpdate() {
-		n, err := s.executeUpdate(ctx, st, params)
+		n, err := s.executeUpdate(ctx, opts, st, params)
 		if err != nil {
 			return nil, err
 		}
@@ -327,7 +333,7 @@ func (s *service) flightInfo(ctx context.Context, opts catalog.Options, sql stri
 		return nil, err
 	}
 	return &flight.FlightInfo{
-		Schema:           flight.SerializeSchema(resultSchema(st), s.mem),
+		Schema:           flight.SerializeSchema(resultSchema(st, opts), s.mem),
 		FlightDescriptor: desc,
 		Endpoint: []*flight.FlightEndpoint{{
 			Ticket:         &flight.Ticket{Ticket: tkt},
@@ -363,7 +369,7 @@ func (s *service) run(ctx context.Context, opts catalog.Options, sql string, par
 		return nil, nil, errMissingParams(n)
 	}
 	if st.IsUpdate() {
-		n, err := s.executeUpdate(ctx, st, params)
+		n, err := s.executeUpdate(ctx, opts, st, params)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -380,31 +386,59 @@ func (s *service) run(ctx context.Context, opts catalog.Options, sql string, par
 			row.Release()
 		}
 	}
-	rdr, err := st.Execute(ctx, s.mem, row)
+	execCtx, cancel, limit := withQueryTimeout(ctx, opts)
+	rdr, err := st.Execute(execCtx, s.mem, row)
 	if err != nil {
+		cancel()
 		release()
-		return nil, nil, err
+		return nil, nil, timeoutError(execCtx, limit, err)
 	}
 	if rdr == nil {
+		cancel()
 		release()
 		return nil, nil, errs.Internalf("engine returned no reader for %q", abbreviate(sql))
 	}
-	schema := resultSchema(st)
+	if limit > 0 {
+		rdr = &deadlineReader{RecordReader: rdr, ctx: execCtx, limit: limit}
+	}
+	prev := release
+	release = func() { cancel(); prev() }
+	schema := resultSchema(st, opts)
 	// The bound row lives until the stream ends (the reader may use it).
 	return schema, s.streamReader(ctx, rdr, schema, release), nil
 }
 
 // executeUpdate runs an update with its bound row (encoded; may be empty).
-func (s *service) executeUpdate(ctx context.Context, st statement, params []byte) (int64, error) {
+func (s *service) executeUpdate(ctx context.Context, opts catalog.Options, st statement, params []byte) (int64, error) {
 	if len(params) == 0 {
-		return st.ExecuteUpdate(ctx, nil)
+		return s.update(ctx, opts, st, nil)
 	}
 	row, err := decodeParamRow(params, s.mem)
 	if err != nil {
 		return 0, err
 	}
 	defer row.Release()
-	return st.ExecuteUpdate(ctx, row)
+	return s.update(ctx, opts, st, row)
+}
+
+// sessionChanger is the optional part of a statement that SET and USE
+// implement (*exec.Statement).
+type sessionChanger interface {
+	SessionChange() *exec.SessionChange
+}
+
+// update runs DDL/DML under the session's query_timeout, or applies a
+// SET/USE statement to the caller's session (0 rows affected).
+func (s *service) update(ctx context.Context, opts catalog.Options, st statement, row arrow.RecordBatch) (int64, error) {
+	if sc, ok := st.(sessionChanger); ok {
+		if change := sc.SessionChange(); change != nil {
+			return 0, s.applySessionChange(ctx, change)
+		}
+	}
+	ctx, cancel, limit := withQueryTimeout(ctx, opts)
+	defer cancel()
+	n, err := st.ExecuteUpdate(ctx, row)
+	return n, timeoutError(ctx, limit, err)
 }
 
 // rowsAffected is the one-row result of an update.
