@@ -138,6 +138,9 @@ func (b *builder) node(ctx context.Context, p Plan, ins []operator.Operator) (op
 	case *ExplainExec:
 		return nil, errs.Internalf("EXPLAIN must be handled by the engine, not instantiated")
 	default:
+		if op, ok, err := instantiateSetOps(ctx, p, ins, mem, b.env.Budget); ok {
+			return op, err
+		}
 		return nil, errs.NotImplementedf("no operator for physical node %T (%s)", p, p.String())
 	}
 }

@@ -116,6 +116,9 @@ func lower(ctx context.Context, p logical.Plan, opts catalog.Options, depth int)
 	case nil:
 		return nil, errs.Internalf("cannot lower a nil logical plan")
 	default:
+		if out, ok, err := lowerSetOps(p, child); ok {
+			return out, err
+		}
 		return nil, errs.NotImplementedf("physical planning of %T (%s) is not implemented", p, p.String())
 	}
 }

@@ -74,6 +74,7 @@ type stmtBuilder struct {
 	ctx          context.Context
 	lim          Limits
 	maxExprDepth int
+	q            queryState // CTEs, outer scopes, subqueries (cte.go, subquery.go)
 }
 
 func (s *stmtBuilder) buildStmt(stmt ast.StmtNode) (logical.Plan, error) {
@@ -84,7 +85,7 @@ func (s *stmtBuilder) buildStmt(stmt ast.StmtNode) (logical.Plan, error) {
 	case *ast.SelectStmt:
 		return s.buildSelect(n)
 	case *ast.SetOprStmt:
-		return nil, errs.NotImplementedf("UNION, EXCEPT and INTERSECT are not supported yet")
+		return s.buildSetOpr(n)
 	case *ast.ExplainStmt:
 		return s.buildExplain(n)
 	case *ast.CreateTableStmt:
@@ -206,9 +207,14 @@ func (s *stmtBuilder) buildResultSet(rs ast.ResultSetNode) (logical.Plan, *scope
 	case *ast.TableSource:
 		switch src := n.Source.(type) {
 		case *ast.TableName:
+			if src.Schema.O == "" {
+				if d := s.q.lookupCTE(src.Name.O); d != nil {
+					return s.buildCTERef(d, n.AsName.O)
+				}
+			}
 			return s.buildTableScan(src, n.AsName.O)
 		case *ast.SelectStmt, *ast.SetOprStmt:
-			return nil, nil, errs.NotImplementedf("subqueries in FROM are not supported yet")
+			return s.buildDerived(src, n)
 		case *ast.Join:
 			return s.buildResultSet(src)
 		default:

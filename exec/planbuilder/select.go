@@ -25,8 +25,6 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		return nil, errs.NotImplementedf("TABLE statements are not supported yet")
 	case n.Kind == ast.SelectStmtKindValues:
 		return nil, errs.NotImplementedf("VALUES statements are not supported yet")
-	case n.With != nil:
-		return nil, errs.NotImplementedf("WITH (common table expressions) is not supported yet")
 	case len(n.WindowSpecs) > 0:
 		return nil, errs.NotImplementedf("window functions are not supported yet")
 	case n.SelectIntoOpt != nil:
@@ -35,22 +33,22 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		return nil, errs.NotImplementedf("SELECT ... FOR UPDATE/SHARE is not supported")
 	}
 
+	restore, err := s.beginSelect(n.With)
+	if err != nil {
+		return nil, err
+	}
+	defer restore()
+
 	plan, sc, err := s.buildFrom(n.From)
 	if err != nil {
 		return nil, err
 	}
 
-	// WHERE
+	// WHERE (its subqueries join below the filter: subquery.go)
 	if n.Where != nil {
-		c := &exprCtx{s: s, sc: sc, clause: "where clause"}
-		pred, err := c.bind(n.Where)
-		if err != nil {
+		if plan, err = s.bindWhere(plan, sc, n.Where); err != nil {
 			return nil, err
 		}
-		if pred, err = toBool(pred); err != nil {
-			return nil, err
-		}
-		plan = &logical.Filter{Input: plan, Predicate: pred}
 	}
 
 	aggMode := n.GroupBy != nil
@@ -126,6 +124,10 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 	}
 
 	// Aggregate, then rebind everything above it over its output (phase B).
+	if err := checkAggregateArgs(aggs, groupBy); err != nil {
+		return nil, err
+	}
+	var probeRewrite func(expr.Expr) (expr.Expr, error) // IN probes over the aggregate's output
 	if aggMode {
 		g := &groupRewriter{groupKeys: map[string]int{}, groupBy: groupBy, groupNames: groupNames, sc: sc}
 		for i, e := range groupBy {
@@ -139,6 +141,13 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		}
 		plan = &logical.Aggregate{Input: plan, GroupBy: groupBy, GroupNames: groupNames, Aggs: aggs.calls, AggNames: aggNames}
 		grouped := n.GroupBy != nil
+		probeRewrite = func(e expr.Expr) (expr.Expr, error) {
+			r, col, err := g.rewrite(e)
+			if err != nil {
+				return nil, g.notGroupedError("IN (subquery) of the SELECT list", 1, col, grouped)
+			}
+			return r, nil
+		}
 		for i := range items {
 			e, col, err := g.rewrite(items[i].e)
 			if err != nil {
@@ -162,6 +171,23 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 				return nil, g.notGroupedError("ORDER BY clause", i+1, col, grouped)
 			}
 			order[i].e = e
+		}
+	}
+	// Subqueries of the select list, HAVING and ORDER BY join above the
+	// aggregate (or the input).
+	plan, resolveSubs, err := s.q.subs.attach(plan, probeRewrite)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].e = resolveSubs(items[i].e)
+	}
+	if having != nil {
+		having = resolveSubs(having)
+	}
+	for i := range order {
+		if order[i].e != nil {
+			order[i].e = resolveSubs(order[i].e)
 		}
 	}
 	if having != nil {
