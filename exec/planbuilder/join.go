@@ -1,6 +1,7 @@
 package planbuilder
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -166,10 +167,17 @@ func (s *stmtBuilder) buildUsingJoin(jt logical.JoinType, left, right logical.Pl
 	if jt == logical.JoinRight {
 		first, second = second, first
 	}
+	// MySQL lists the coalesced columns in the first table's column order,
+	// whatever the order of the USING list.
+	ks := make([]int, len(using))
+	for k := range ks {
+		ks[k] = k
+	}
+	sort.SliceStable(ks, func(a, b int) bool { return first.join[ks[a]] < first.join[ks[b]] })
 	var exprs []expr.Expr
 	var names []string
 	out := &scope{}
-	for k := range using {
+	for _, k := range ks {
 		c := first.sc.cols[first.join[k]]
 		exprs = append(exprs, &expr.Column{Index: first.offset + first.join[k], Name: c.name, DataType: c.typ})
 		names = append(names, c.name)
