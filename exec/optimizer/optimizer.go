@@ -33,22 +33,25 @@ type Rule interface {
 //  1. ConstantFolding first: it turns constant sub-expressions into
 //     literals and removes always-true filters, so pushdown hands providers
 //     simple literals and never negotiates a filter that folds away.
-//  2. PredicatePushdown next: filters move down to the scans and are
+//  2. FactorDisjunctions before pushdown: conjuncts shared by every
+//     branch of an OR (join keys, typically) become top-level conjuncts
+//     that pushdown and JoinConditions can use.
+//  3. PredicatePushdown next: filters move down to the scans and are
 //     negotiated there; columns used only by Exact filters then leave the
 //     plan above the scan.
-//  3. JoinConditions after pushdown, which moves WHERE conjuncts over two
+//  4. JoinConditions after pushdown, which moves WHERE conjuncts over two
 //     inputs into inner joins' conditions: it pushes single-input ON
 //     conjuncts into the inputs (the next pass pushes them on to the
 //     scans) and turns equalities into hash-join keys.
-//  4. JoinReorder once the keys are known, so it can see which inputs
+//  5. JoinReorder once the keys are known, so it can see which inputs
 //     connect; it reads provider statistics.
-//  5. ProjectionPruning after pushdown, so it sees where filters ended up
+//  6. ProjectionPruning after pushdown, so it sees where filters ended up
 //     and keeps only the columns still read above each scan.
-//  6. LimitPushdown last: it needs the final filter placement and the
+//  7. LimitPushdown last: it needs the final filter placement and the
 //     scans' verdicts (a limit may pass only Exact filters). It never
 //     passes a join.
 func DefaultRules() []Rule {
-	return []Rule{ConstantFolding{}, PredicatePushdown{}, JoinConditions{}, JoinReorder{}, ProjectionPruning{}, LimitPushdown{}}
+	return []Rule{ConstantFolding{}, FactorDisjunctions{}, PredicatePushdown{}, JoinConditions{}, JoinReorder{}, ProjectionPruning{}, LimitPushdown{}}
 }
 
 // maxPasses caps the passes over the rule list; a correct rule set reaches
