@@ -4,7 +4,7 @@ GO        ?= go
 GOFLAGS   ?=
 TESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test test-deps python-deps vet bench fuzz demodata clean
+.PHONY: all build test test-deps python-deps jdbc-deps vet bench fuzz demodata clean
 
 all: build
 
@@ -14,7 +14,7 @@ build:
 # test-deps installs what the tests need beyond the Go toolchain. Go modules
 # (including the ADBC Go driver used by integration_test/) come from the
 # module proxy.
-test-deps: python-deps
+test-deps: python-deps jdbc-deps
 	$(GO) mod download
 	@# sources/postgres tests start a throw-away PostgreSQL cluster (sources/postgres/pgtest).
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
@@ -23,6 +23,34 @@ test-deps: python-deps
 	  mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
 	fi
+
+# jdbc-deps fetches the Apache Arrow Flight SQL JDBC driver releases that
+# integration_test/jdbc_test.go runs (one self-contained jar each) into
+# integration_test/jdbc/target/lib-<version>/. Idempotent: a jar already
+# there is kept. When Maven Central answers that a release does not exist,
+# an UNAVAILABLE marker is left (the test records the driver as not
+# exercised); any other failure (network, no Maven) fails make.
+MVN           ?= mvn
+JDBC_VERSIONS ?= 18.3.0 19.0.0
+JDBC_TARGET    = integration_test/jdbc/target
+
+jdbc-deps:
+	@command -v $(MVN) >/dev/null && command -v javac >/dev/null || { \
+	  echo "jdbc-deps: installing a JDK and Maven from Debian packages"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jdk-headless maven; }
+	@for v in $(JDBC_VERSIONS); do \
+	  lib=$(JDBC_TARGET)/lib-$$v; jar=$$lib/flight-sql-jdbc-driver-$$v.jar; \
+	  [ -f $$jar ] && continue; \
+	  mkdir -p $$lib; rm -f $$lib/UNAVAILABLE; \
+	  echo "jdbc-deps: fetching org.apache.arrow:flight-sql-jdbc-driver:$$v"; \
+	  if $(MVN) -B -q -U org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+	      -Dartifact=org.apache.arrow:flight-sql-jdbc-driver:$$v -DoutputDirectory=$$lib >$(JDBC_TARGET)/mvn-$$v.log 2>&1 \
+	      && [ -f $$jar ]; then :; \
+	  elif grep -q "Could not find artifact org.apache.arrow:flight-sql-jdbc-driver:jar:$$v\|flight-sql-jdbc-driver:jar:$$v was not found" $(JDBC_TARGET)/mvn-$$v.log; then \
+	    echo "jdbc-deps: flight-sql-jdbc-driver $$v is not on Maven Central here; its test records it as not exercised"; \
+	    echo "not found on Maven Central by make jdbc-deps" > $$lib/UNAVAILABLE; \
+	  else cat $(JDBC_TARGET)/mvn-$$v.log; exit 1; fi; \
+	done
 
 # python-deps creates the virtual environment the Python client tests
 # (integration_test/python_test.go) run in: .venv at the repo root with the
