@@ -34,6 +34,9 @@ func arith(mem memory.Allocator, op Op, l, r arrow.Array, to arrow.DataType, n i
 		if op == OpIntDiv && (classOf(l.DataType()) == clsDecimal || classOf(r.DataType()) == clsDecimal) {
 			return intDivDecimal(mem, l, r, m)
 		}
+		if to.ID() == arrow.UINT64 && (isSignedInt(l.DataType()) || isSignedInt(r.DataType())) {
+			return arithMixedUnsigned(mem, op, l, r, m)
+		}
 		lw, err := castDatum(mem, l, to)
 		if err != nil {
 			return nil, err

@@ -281,7 +281,9 @@ func arithType(op Op, lt, rt arrow.DataType) (res, lTo, rTo arrow.DataType, ok b
 		return res, lTo, rTo, true
 	default: // integers
 		if op == OpIntDiv || op == OpMod || op == OpAdd || op == OpSub || op == OpMul {
-			if lc == clsUint && rc == clsUint {
+			// MySQL: an integer operation with an UNSIGNED operand is
+			// UNSIGNED (a negative result is an out-of-range error).
+			if lc == clsUint || rc == clsUint {
 				return TypeUint64, l, r, true
 			}
 			return TypeInt64, l, r, true

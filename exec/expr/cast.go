@@ -233,7 +233,7 @@ func float64Reader(a arrow.Array) func(i int) float64 {
 	case arrow.DECIMAL128:
 		v := fixedVals[decimal128.Num](a)
 		_, s := decimalOf(a.DataType())
-		return func(i int) float64 { return v[i].ToFloat64(s) }
+		return func(i int) float64 { return decimalToFloat(v[i], s) }
 	case arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
 		r := uint64Reader(a)
 		return func(i int) float64 { u, _ := r(i); return float64(u) }
@@ -292,6 +292,12 @@ func castToInt[T int8 | int16 | int32 | int64](mem memory.Allocator, a arrow.Arr
 		}
 	}
 	r := int64Reader(a)
+	if to.ID() == arrow.INT64 && classOf(a.DataType()) == clsUint {
+		// BIGINT UNSIGNED → BIGINT reinterprets the 64 bits, as MySQL's
+		// CAST(x AS SIGNED) does (CAST(18446744073709551615 AS SIGNED) = -1).
+		ur := uint64Reader(a)
+		r = func(i int) (int64, bool) { u, _ := ur(i); return int64(u), true }
+	}
 	for i := 0; i < n; i++ {
 		if !validBit(vb, i) {
 			out[i] = 0
@@ -321,6 +327,22 @@ func castToUint[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, a arro
 	}
 	buf, out := newFixed[T](mem, n)
 	r := uint64Reader(a)
+	if to.ID() == arrow.UINT64 {
+		switch c := classOf(a.DataType()); c {
+		case clsInt, clsBool, clsString, clsBinary:
+			// Signed integers (and integer text) → BIGINT UNSIGNED keep their
+			// 64 bits, as MySQL's CAST(x AS UNSIGNED) does (-1 →
+			// 18446744073709551615).
+			sr, ur := int64Reader(a), r
+			r = func(i int) (uint64, bool) {
+				if u, ok := ur(i); ok {
+					return u, true
+				}
+				x, ok := sr(i)
+				return uint64(x), ok
+			}
+		}
+	}
 	for i := 0; i < n; i++ {
 		if !validBit(vb, i) {
 			out[i] = 0
@@ -859,4 +881,21 @@ func parseUintPrefix(s string) (uint64, bool) {
 	}
 	v, err := strconv.ParseUint(p, 10, 64)
 	return v, err == nil
+}
+
+// decimalToFloat converts exactly-rounded (decimal128's ToFloat64 can be
+// off by an ulp: 0.3 became 0.30000000000000004): small values divide by an
+// exact power of ten, which IEEE rounds correctly; others go through text.
+func decimalToFloat(v decimal128.Num, scale int32) float64 {
+	if v.HighBits() == 0 && v.LowBits() < 1<<53 && scale >= 0 && scale <= 22 {
+		return float64(v.LowBits()) / math.Pow10(int(scale))
+	}
+	if v.HighBits() == -1 && v.LowBits() != 0 && -int64(v.LowBits()) < 1<<53 && int64(v.LowBits()) < 0 && scale >= 0 && scale <= 22 {
+		return -float64(-int64(v.LowBits())) / math.Pow10(int(scale))
+	}
+	f, err := strconv.ParseFloat(v.ToString(scale), 64)
+	if err != nil {
+		return v.ToFloat64(scale)
+	}
+	return f
 }

@@ -73,6 +73,10 @@ func truncateKernel(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 		return x, nil
 	case arrow.DECIMAL128:
 		dt := x.DataType().(*arrow.Decimal128Type)
+		outT := dt
+		if rt, ok := kc.Result.(*arrow.Decimal128Type); ok {
+			outT = rt
+		}
 		v := fixedVals[decimal128.Num](x)
 		validity := combineValidity(kc.Mem, kc.N, a...)
 		buf, out := newFixed[decimal128.Num](kc.Mem, kc.N)
@@ -83,18 +87,25 @@ func truncateKernel(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 			}
 			keep := d(i)
 			if keep >= int64(dt.Scale) {
-				out[i] = v[i]
+				r, _ := from256(rescale256(to256(v[i]), dt.Scale, outT.Scale), outT.Precision)
+				out[i] = r
 				continue
 			}
 			drop := int64(dt.Scale) - keep
 			if drop > 76 {
 				continue
 			}
-			q, _ := to256(v[i]).Div(pow10_256[drop])
-			r, _ := from256(q.Mul(pow10_256[drop]), dt.Precision)
+			q, _ := to256(v[i]).Div(pow10_256[drop]) // scale keep, toward zero
+			var r decimal128.Num
+			if k := int64(outT.Scale) - keep; k >= 0 && k <= 76 {
+				r, _ = from256(q.Mul(pow10_256[k]), outT.Precision)
+			} else if k < 0 && -k <= 76 {
+				qq, _ := q.Div(pow10_256[-k])
+				r, _ = from256(qq, outT.Precision)
+			}
 			out[i] = r
 		}
-		return makeArray(dt, kc.N, validity, buf), nil
+		return makeArray(outT, kc.N, validity, buf), nil
 	}
 	f := fixedVals[float64](x)
 	return rowWiseFloat64(kc, a, func(i int) (float64, bool) {
@@ -172,9 +183,13 @@ func mathBuiltins() map[string]ScalarFunc {
 			}), nil
 		}}
 	truncate := ScalarFunc{MinArgs: 2, MaxArgs: 2,
-		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
-			t, err := numericArg(args[0])
-			return []arrow.DataType{t, TypeInt64}, t, err
+		Bind: func(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
+			t, err := numericArg(args[0].Type())
+			res := t
+			if d, ok := t.(*arrow.Decimal128Type); ok {
+				res = decimalRoundType(d, args, false)
+			}
+			return []arrow.DataType{t, TypeInt64}, res, err
 		},
 		Kernel: truncateKernel}
 	log := doubleFunc(1, nil)

@@ -15,7 +15,7 @@ const maxStringResult = 64 << 20
 // moreBuiltins gathers the function tables of the func_*.go files.
 func moreBuiltins() map[string]ScalarFunc {
 	out := map[string]ScalarFunc{}
-	for _, m := range []map[string]ScalarFunc{stringBuiltins(), mathBuiltins(), dateBuiltins()} {
+	for _, m := range []map[string]ScalarFunc{stringBuiltins(), mathBuiltins(), dateBuiltins(), conditionBuiltins()} {
 		for k, v := range m {
 			out[k] = v
 		}
@@ -125,4 +125,44 @@ func unitArg(e Expr) (string, error) {
 		return "", fmt.Errorf("unknown time unit %s", u)
 	}
 	return u, nil
+}
+
+// conditionBuiltins are ISNULL() and INTERVAL().
+func conditionBuiltins() map[string]ScalarFunc {
+	isnull := ScalarFunc{MinArgs: 1, MaxArgs: 1, AcceptsConstants: true,
+		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+			return []arrow.DataType{nil}, TypeBool, nil
+		},
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			return isNullArray(kc.Mem, a[0], false), nil
+		}}
+	// INTERVAL(N, N1, N2, ...): the number of Ni that are <= N, assuming
+	// N1 < N2 < ...; -1 when N is NULL. Compared as DOUBLE.
+	intervalFn := ScalarFunc{MinArgs: 2, MaxArgs: -1, Resolve: resolveFixed(TypeInt64, TypeFloat64),
+		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			b := array.NewInt64Builder(kc.Mem)
+			defer b.Release()
+			b.Reserve(kc.N)
+			vals := make([][]float64, len(a))
+			for k := range a {
+				vals[k] = fixedVals[float64](a[k])
+			}
+			for i := 0; i < kc.N; i++ {
+				if !validAt(a[0], i) {
+					b.UnsafeAppend(-1)
+					continue
+				}
+				res := int64(0)
+				for k := 1; k < len(a); k++ {
+					if validAt(a[k], i) && vals[k][i] <= vals[0][i] {
+						res = int64(k)
+					} else if validAt(a[k], i) {
+						break
+					}
+				}
+				b.UnsafeAppend(res)
+			}
+			return b.NewArray(), nil
+		}}
+	return map[string]ScalarFunc{"isnull": isnull, "interval": intervalFn}
 }

@@ -23,6 +23,9 @@ type KernelContext struct {
 	Ctx context.Context
 	Mem memory.Allocator // allocate results and temporaries here
 	N   int              // rows in the batch
+	// Result is the call's declared result type (Call.DataType); kernels
+	// whose output type depends on constant arguments build exactly it.
+	Result arrow.DataType
 }
 
 // ScalarFunc describes one scalar SQL function: its arity, its type rule and
@@ -172,7 +175,7 @@ func (ev *evaluator) evalCall(c *Call) (arrow.Array, error) {
 			}
 		}
 	}
-	out, err := f.Kernel(KernelContext{Ctx: ev.ctx, Mem: ev.mem, N: m}, args)
+	out, err := f.Kernel(KernelContext{Ctx: ev.ctx, Mem: ev.mem, N: m, Result: c.DataType}, args)
 	if err != nil {
 		return nil, ev.wrap(c, err)
 	}
@@ -405,17 +408,17 @@ func builtins() map[string]ScalarFunc {
 			maxArgs = 2
 		}
 		return ScalarFunc{MinArgs: 1, MaxArgs: maxArgs,
-			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
-				t, err := numericArg(args[0])
+			// MySQL: ROUND(dec, d) with a constant d has scale d (clamped to
+			// [0, scale]); FLOOR/CEIL/ROUND(dec) have scale 0.
+			Bind: func(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
+				t, err := numericArg(args[0].Type())
 				if err != nil {
 					return nil, nil, err
 				}
 				out := []arrow.DataType{t}
 				res := t
 				if d, ok := t.(*arrow.Decimal128Type); ok {
-					if len(args) == 1 {
-						res = Decimal(d.Precision-d.Scale+1, 0)
-					}
+					res = decimalRoundType(d, args, mode != 0)
 				}
 				if len(args) == 2 {
 					out = append(out, TypeInt64)
@@ -737,6 +740,9 @@ func roundKernel(kc KernelContext, a []arrow.Array, mode int) (arrow.Array, erro
 		if len(a) == 1 {
 			outT = Decimal(dt.Precision-dt.Scale+1, 0).(*arrow.Decimal128Type)
 		}
+		if rt, ok := kc.Result.(*arrow.Decimal128Type); ok {
+			outT = rt
+		}
 		buf, out := newFixed[decimal128.Num](kc.Mem, n)
 		vb := []byte(nil)
 		if validity != nil {
@@ -804,6 +810,26 @@ func roundKernel(kc KernelContext, a []arrow.Array, mode int) (arrow.Array, erro
 		validity.Release()
 	}
 	return nil, notImplementedf("ROUND of %s", TypeName(x.DataType()))
+}
+
+// decimalRoundType is the result type of ROUND/TRUNCATE (and, with
+// noDigits, FLOOR/CEIL) of a DECIMAL: the scale becomes the constant digit
+// argument clamped to [0, scale] (0 without one); one more integer digit
+// for a carry.
+func decimalRoundType(d *arrow.Decimal128Type, args []Expr, noDigits bool) arrow.DataType {
+	s := int32(0)
+	if !noDigits && len(args) == 2 {
+		s = d.Scale
+		if l, ok := args[1].(*Literal); ok && l.Value != nil {
+			switch v := l.Value.(type) {
+			case int64:
+				s = int32(max(0, min(v, int64(d.Scale))))
+			case uint64:
+				s = int32(min(v, uint64(d.Scale)))
+			}
+		}
+	}
+	return Decimal(d.Precision-d.Scale+s+1, s)
 }
 
 // datePartKernel extracts a calendar field from DATE or DATETIME values.

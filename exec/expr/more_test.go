@@ -154,7 +154,7 @@ func TestFunctions(t *testing.T) {
 		{"round", []Expr{NewLiteral(2.5)}, "2"},
 		{"round", []Expr{ok(NewDecimalLiteral("2.5"))}, "3"},
 		{"round", []Expr{ok(NewDecimalLiteral("-2.5"))}, "-3"},
-		{"round", []Expr{ok(NewDecimalLiteral("1.298")), NewLiteral(1)}, "1.300"},
+		{"round", []Expr{ok(NewDecimalLiteral("1.298")), NewLiteral(1)}, "1.3"},
 		{"round", []Expr{NewLiteral(1.298), NewLiteral(2)}, "1.3"},
 		{"round", []Expr{NewLiteral(1234), NewLiteral(-2)}, "1200"},
 		{"floor", []Expr{ok(NewDecimalLiteral("-1.5"))}, "-2"},
