@@ -87,7 +87,7 @@ var servingLine = regexp.MustCompile(`serving Flight SQL on grpc://(\S+?)"?$`)
 // startServer runs `quiver serve --listen 127.0.0.1:0 ARGS...` from the repo
 // root and waits for its "serving Flight SQL on grpc://HOST:PORT" line. The
 // process is stopped (SIGTERM, then kill) when the test ends.
-func startServer(t *testing.T, args ...string) *server {
+func startServer(t testing.TB, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, quiverBin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
