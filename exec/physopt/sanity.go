@@ -140,6 +140,8 @@ func validateNode(p physical.Plan, root bool) error {
 			}
 		}
 		return nil
+	case *physical.HashJoinExec, *physical.NestedLoopJoinExec:
+		return validateJoin(p)
 	case *physical.ExplainExec:
 		if !root {
 			return bad(p, "EXPLAIN below the root")
