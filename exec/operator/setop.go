@@ -43,7 +43,7 @@ type setOp struct {
 
 // NewSetOp returns an operator computing left INTERSECT right or left
 // EXCEPT right over whole rows, NULLs comparing equal (MySQL 8.0.31 set
-// semantics). With all=false each qualifying distinct row is emitted once;
+// semantics; strings compare under the default collation). With all=false each qualifying distinct row is emitted once;
 // with all=true a row occurring m times on the left and n on the right is
 // emitted min(m, n) times (INTERSECT) or max(m-n, 0) times (EXCEPT). Output
 // rows come from the left input in its order, re-labelled with schema;
@@ -70,7 +70,7 @@ func (o *setOp) Open(ctx context.Context) error {
 	}
 	types := make([]arrow.DataType, o.schema.NumFields())
 	for i, f := range o.schema.Fields() {
-		types[i] = f.Type
+		types[i] = keyType(f.Type)
 	}
 	g, err := newGrouper(types)
 	if err != nil {
@@ -115,8 +115,10 @@ func (o *setOp) build(ctx context.Context) error {
 // the growth to the budget: the grouper's keys plus a count and a flag per
 // group.
 func (o *setOp) assign(b arrow.RecordBatch) ([]int32, error) {
+	keys := comparisonKeys(o.mem, b.Columns())
+	defer releaseArrays(keys)
 	before, groupsBefore := o.g.size(), o.g.groups()
-	ids, _, err := o.g.assign(b.Columns(), int(b.NumRows()))
+	ids, _, err := o.g.assign(keys, int(b.NumRows()))
 	if err != nil {
 		return nil, err
 	}

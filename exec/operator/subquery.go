@@ -106,7 +106,7 @@ func (o *subqueryJoinOp) run(ctx context.Context) error {
 	defer o.sub.Close()
 	switch o.mode {
 	case SubqueryIn:
-		g, err := newGrouper([]arrow.DataType{o.sub.Schema().Field(0).Type})
+		g, err := newGrouper([]arrow.DataType{keyType(o.sub.Schema().Field(0).Type)})
 		if err != nil {
 			return err
 		}
@@ -143,8 +143,11 @@ func (o *subqueryJoinOp) run(ctx context.Context) error {
 			if col.NullN() > 0 {
 				o.buildNull = true
 			}
+			keys := comparisonKeys(o.mem, []arrow.Array{col})
 			before := o.g.size()
-			if _, _, err := o.g.assign([]arrow.Array{col}, int(n)); err != nil {
+			_, _, err := o.g.assign(keys, int(n))
+			releaseArrays(keys)
+			if err != nil {
 				return err
 			}
 			if err := o.res.grow(o.g.size() - before); err != nil {
@@ -213,8 +216,10 @@ func (o *subqueryJoinOp) membership(ctx context.Context, b arrow.RecordBatch) (a
 	}
 	// Probing through the grouper adds the probe's unseen values as groups
 	// numbered from buildN on: an id below buildN is a match.
+	keys := comparisonKeys(o.mem, []arrow.Array{p})
+	defer releaseArrays(keys)
 	before := o.g.size()
-	ids, _, err := o.g.assign([]arrow.Array{p}, n)
+	ids, _, err := o.g.assign(keys, n)
 	if err != nil {
 		return nil, err
 	}
@@ -294,4 +299,25 @@ func (o *subqueryJoinOp) Close() error {
 		err = ierr
 	}
 	return err
+}
+
+// keyType is the type rows are hashed as for a column of type t: strings
+// compare under MySQL's default collation, so they hash by collation key
+// (BINARY); other types hash as themselves.
+func keyType(t arrow.DataType) arrow.DataType {
+	if expr.IsCollatedString(t) {
+		return arrow.BinaryTypes.Binary
+	}
+	return t
+}
+
+// comparisonKeys returns cols with string columns replaced by their
+// collation keys (expr.CollationKeys), so that hashing matches SQL '='.
+// The caller Releases every returned array.
+func comparisonKeys(mem memory.Allocator, cols []arrow.Array) []arrow.Array {
+	out := make([]arrow.Array, len(cols))
+	for i, c := range cols {
+		out[i] = expr.CollationKeys(mem, c) // retains c when not a string
+	}
+	return out
 }
