@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"google.golang.org/grpc/codes"
 
@@ -203,3 +205,32 @@ func TestQueryTimeout(t *testing.T) {
 	h.fetch(info)
 }
 
+// allow_view_types: view layouts go out as the engine produced them.
+func TestAllowViewTypes(t *testing.T) {
+	h := start(t, nil)
+	setOptions(t, h, map[string]any{"allow_view_types": true})
+	info, err := h.cl.Execute(ctxT(t), "SELECT s FROM views")
+	must(t, err)
+	announced, err := flight.DeserializeSchema(info.Schema, h.mem)
+	must(t, err)
+	if announced.Field(0).Type.ID() != arrow.STRING_VIEW || announced.Field(1).Type.ID() != arrow.BINARY_VIEW {
+		t.Fatalf("announced %s, want view types", announced)
+	}
+	sc, batches := h.fetch(info)
+	if !sc.Equal(announced) || len(batches) != 2 {
+		t.Fatalf("stream schema %s, %d batches", sc, len(batches))
+	}
+	if s := batches[1].Column(0).(*array.StringView); s.Value(1) != "a string longer than twelve bytes" {
+		t.Fatalf("values %v", s)
+	}
+}
+
+func TestDecimal256SentAsDecimal128(t *testing.T) {
+	got := wireType(&arrow.Decimal256Type{Precision: 40, Scale: 4})
+	if !arrow.TypeEqual(got, &arrow.Decimal128Type{Precision: 38, Scale: 4}) {
+		t.Fatalf("wire type %s", got)
+	}
+	if got := wireType(&arrow.Decimal256Type{Precision: 20, Scale: 2}); !arrow.TypeEqual(got, &arrow.Decimal128Type{Precision: 20, Scale: 2}) {
+		t.Fatalf("wire type %s", got)
+	}
+}

@@ -11,8 +11,9 @@ import (
 )
 
 // Older clients (JDBC ≤ 19, flightsql-dbapi) cannot read the view layouts
-// (CLIENTS.md item 9). Result columns of type Utf8View and BinaryView are
-// announced and sent as plain Utf8 and Binary; the batches are cast on the
+// (CLIENTS.md item 9). Unless the session sets allow_view_types, result
+// columns of type Utf8View, BinaryView and Decimal256 are announced and
+// sent as plain Utf8, Binary and Decimal128; the batches are cast on the
 // way out. Nested view types (list views) have no cast kernel in arrow-go
 // and are sent as they are; the engine does not produce them.
 
@@ -23,6 +24,12 @@ func wireType(t arrow.DataType) arrow.DataType {
 		return arrow.BinaryTypes.String
 	case arrow.BINARY_VIEW:
 		return arrow.BinaryTypes.Binary
+	case arrow.DECIMAL256:
+		// Decimal256 is rare in clients (JDBC ≤ 17 and most ODBC bridges
+		// lack it). Precision above 38 is capped: a value that does not fit
+		// fails the (safe) cast with an error rather than being truncated.
+		d := t.(*arrow.Decimal256Type)
+		return &arrow.Decimal128Type{Precision: min(d.Precision, 38), Scale: min(d.Scale, min(d.Precision, 38))}
 	}
 	return t
 }
