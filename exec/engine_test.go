@@ -262,13 +262,13 @@ func TestErrors(t *testing.T) {
 	f := newFixture(t, exec.Config{Limits: exec.Limits{MaxSQLBytes: 200, MemoryLimit: 64}})
 	ctx := context.Background()
 	for sql, kind := range map[string]error{
-		"SELEC 1":                               errs.ErrInvalid,
-		"SELECT * FROM nope":                    errs.ErrNotFound,
-		"SELECT nope FROM nums":                 errs.ErrNotFound,
-		"SELECT row_number() OVER () FROM nums": errs.ErrNotImplemented,
-		"SELECT 1 " + strings.Repeat(" ", 300):  errs.ErrResourceExhausted,
-		"SELECT n FROM nums ORDER BY s":         errs.ErrResourceExhausted, // 64-byte memory limit
-		"SELECT * FROM bad.panics":              errs.ErrInternal,
+		"SELEC 1":                              errs.ErrInvalid,
+		"SELECT * FROM nope":                   errs.ErrNotFound,
+		"SELECT nope FROM nums":                errs.ErrNotFound,
+		"SELECT n FROM nums FOR UPDATE":        errs.ErrNotImplemented,
+		"SELECT 1 " + strings.Repeat(" ", 300): errs.ErrResourceExhausted,
+		"SELECT n FROM nums ORDER BY s":        errs.ErrResourceExhausted, // 64-byte memory limit
+		"SELECT * FROM bad.panics":             errs.ErrInternal,
 	} {
 		_, err := f.try(ctx, sql)
 		if !errors.Is(err, kind) {

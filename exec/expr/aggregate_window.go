@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/quiverdb/quiver/errs"
 )
 
 // WindowFunc names a window function.
@@ -186,4 +188,85 @@ func (w WindowCall) UsesFrame() bool {
 		return true
 	}
 	return false
+}
+
+// NewWindowCall builds a window call and its MySQL result type (see
+// WindowCall). args: none for the ranking functions and NTILE (n buckets,
+// >= 1); value[, default] for LAG/LEAD (n the offset, >= 0; value and
+// default are cast to their common type); value for FIRST_VALUE and
+// LAST_VALUE; value for NTH_VALUE (n >= 1). For WinAggregate, agg is the
+// aggregate (DISTINCT is not allowed, as in MySQL) and args is empty.
+// ErrInvalid names what is wrong.
+func NewWindowCall(fn WindowFunc, args []Expr, n int64, agg *AggregateCall, frame *WindowFrame) (WindowCall, error) {
+	call := WindowCall{Func: fn, N: n, Frame: frame}
+	want := func(k int) error {
+		if len(args) != k {
+			return errs.Invalidf("Incorrect parameter count in the call to native function '%s'", strings.ToUpper(string(fn)))
+		}
+		return nil
+	}
+	switch fn {
+	case WinRowNumber, WinRank, WinDenseRank, WinNtile:
+		call.DataType = TypeInt64
+	case WinPercentRank, WinCumeDist:
+		call.DataType = TypeFloat64
+	case WinLag, WinLead:
+		if len(args) < 1 || len(args) > 2 {
+			return WindowCall{}, want(1)
+		}
+		if n < 0 {
+			return WindowCall{}, errs.Invalidf("Incorrect arguments to %s: the offset must be a non-negative integer", strings.ToUpper(string(fn)))
+		}
+		t := args[0].Type()
+		if len(args) == 2 {
+			t, _ = commonType([]arrow.DataType{args[0].Type(), args[1].Type()})
+		}
+		if t.ID() == arrow.NULL {
+			t = TypeNull
+		}
+		call.Args = make([]Expr, len(args))
+		for i, a := range args {
+			c, err := implicitCast(a, t)
+			if err != nil {
+				return WindowCall{}, errs.Wrap(errs.ErrInvalid, err, "in %s", strings.ToUpper(string(fn)))
+			}
+			call.Args[i] = c
+		}
+		call.DataType = t
+		return call, nil
+	case WinFirstValue, WinLastValue, WinNthValue:
+		if err := want(1); err != nil {
+			return WindowCall{}, err
+		}
+		if fn == WinNthValue && n < 1 {
+			return WindowCall{}, errs.Invalidf("Incorrect arguments to NTH_VALUE: N must be a positive integer")
+		}
+		call.DataType = args[0].Type()
+	case WinAggregate:
+		if agg == nil {
+			return WindowCall{}, errs.Internalf("window aggregate without an aggregate")
+		}
+		if agg.Distinct {
+			return WindowCall{}, errs.NotImplementedf("This version of MySQL doesn't yet support '<window function>(DISTINCT ..)'")
+		}
+		if agg.Func == AggGroupConcat {
+			return WindowCall{}, errs.NotImplementedf("GROUP_CONCAT as a window function is not supported (MySQL does not allow it either)")
+		}
+		a := *agg
+		call.Agg = &a
+		call.DataType = agg.DataType
+		return call, nil
+	default:
+		return WindowCall{}, errs.NotFoundf("window function %s does not exist", fn)
+	}
+	if fn == WinNtile && n < 1 {
+		return WindowCall{}, errs.Invalidf("Incorrect arguments to ntile")
+	}
+	if fn != WinFirstValue && fn != WinLastValue && fn != WinNthValue {
+		if err := want(0); err != nil {
+			return WindowCall{}, err
+		}
+	}
+	call.Args = args
+	return call, nil
 }

@@ -111,6 +111,8 @@ func (b *builder) node(ctx context.Context, p Plan, ins []operator.Operator) (op
 		return newHashAggregate(ins[0], n, mem, b.env.Budget)
 	case *SortExec:
 		return newSort(ins[0], n, mem, b.env.Budget)
+	case *WindowExec:
+		return newWindow(ins[0], n, mem, b.env.Budget)
 	case *LimitExec:
 		return operator.NewLimit(ins[0], n.Offset, n.Count), nil
 	case *ValuesExec:

@@ -63,6 +63,12 @@ func lower(ctx context.Context, p logical.Plan, opts catalog.Options, depth int)
 			return nil, err
 		}
 		return &HashAggregateExec{Input: in, GroupBy: n.GroupBy, GroupNames: n.GroupNames, Aggs: n.Aggs, AggNames: n.AggNames}, nil
+	case *logical.Window:
+		in, err := child(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return lowerWindow(n, in), nil
 	case *logical.Sort:
 		in, err := child(n.Input)
 		if err != nil {

@@ -159,7 +159,7 @@ func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 	case *ast.AggregateFuncExpr:
 		v.found = true
 		return n, true
-	case *ast.SubqueryExpr, *ast.WindowFuncExpr:
+	case *ast.SubqueryExpr:
 		return n, true
 	}
 	return n, v.found

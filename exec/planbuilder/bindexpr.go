@@ -37,6 +37,10 @@ type exprCtx struct {
 	aliases    []selectAlias
 	aliasFirst bool
 	depth      int
+
+	// inWindow is set while a window function's arguments and window are
+	// bound (window functions do not nest): window.go.
+	inWindow bool
 }
 
 func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
@@ -111,7 +115,7 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 	case *ast.AggregateFuncExpr:
 		return c.bindAggregate(n)
 	case *ast.WindowFuncExpr:
-		return nil, errs.NotImplementedf("window functions (%s ... OVER) are not supported yet", strings.ToUpper(n.Name))
+		return c.bindWindow(n)
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
 		return c.bindSubquery(n)
 	case *ast.RowExpr:

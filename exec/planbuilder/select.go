@@ -25,8 +25,6 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		return nil, errs.NotImplementedf("TABLE statements are not supported yet")
 	case n.Kind == ast.SelectStmtKindValues:
 		return nil, errs.NotImplementedf("VALUES statements are not supported yet")
-	case len(n.WindowSpecs) > 0:
-		return nil, errs.NotImplementedf("window functions are not supported yet")
 	case n.SelectIntoOpt != nil:
 		return nil, errs.NotImplementedf("SELECT ... INTO is not supported")
 	case n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone:
@@ -39,6 +37,9 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 	}
 	defer restore()
 
+	if err := resolveNamedWindows(n); err != nil { // window.go
+		return nil, err
+	}
 	plan, sc, err := s.buildFrom(n.From)
 	if err != nil {
 		return nil, err
@@ -195,6 +196,20 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 			return nil, err
 		}
 		plan = &logical.Filter{Input: plan, Predicate: having}
+	}
+
+	// Window functions run over the grouped, filtered rows (window.go).
+	winTargets := make([]*expr.Expr, 0, len(items)+len(order))
+	for i := range items {
+		winTargets = append(winTargets, &items[i].e)
+	}
+	for i := range order {
+		if order[i].e != nil {
+			winTargets = append(winTargets, &order[i].e)
+		}
+	}
+	if plan, err = buildWindows(plan, winTargets); err != nil {
+		return nil, err
 	}
 
 	// Project: the select list, then hidden ORDER BY keys.
