@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -108,4 +109,18 @@ func (s *service) RenewFlightEndpoint(_ context.Context, req *flight.RenewFlight
 	out.Ticket = &flight.Ticket{Ticket: tkt}
 	out.ExpirationTime = timestamppb.New(t.Expires)
 	return out, nil
+}
+
+// CancelQuery is the older Flight SQL cancel action (before
+// CancelFlightInfo); it cancels the same way and answers CANCELLED or
+// NOT_CANCELLABLE.
+func (s *service) CancelQuery(ctx context.Context, req flightsql.ActionCancelQueryRequest) (flightsql.CancelResult, error) {
+	res, err := s.CancelFlightInfo(ctx, &flight.CancelFlightInfoRequest{Info: req.GetInfo()})
+	if err != nil {
+		return flightsql.CancelResultUnspecified, err
+	}
+	if res.Status == flight.CancelStatusCancelled {
+		return flightsql.CancelResultCancelled, nil
+	}
+	return flightsql.CancelResultNotCancellable, nil
 }
