@@ -893,35 +893,13 @@ func dateBuiltins() map[string]ScalarFunc {
 				res = strToDateKind(f)
 			}
 			return []arrow.DataType{TypeString, TypeString}, res, nil
-		},
-		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
-			s, f := stringReader(a[0]), stringReader(a[1])
-			to := TypeTimestamp
-			if a[1].Len() > 0 && validAt(a[1], 0) && a[1].Len() == 1 {
-				to = strToDateKind(f(0))
-			}
-			return buildTimes(kc, a, to, func(i int) (time.Time, bool) {
-				t, ok := strToDate(s(i), f(i))
-				if ok && to.ID() == arrow.TIME64 {
-					return t, true
-				}
-				return t, ok && t.Year() >= 1
-			}, nil), nil
-		}, AcceptsConstants: false}
+		}}
+
 	// STR_TO_DATE's result type depends on the format; a non-constant format
 	// yields DATETIME. The kernel reads the format of row 0 when broadcast.
 	strToDateFn.Kernel = func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 		s, f := stringReader(a[0]), stringReader(a[1])
-		to := TypeTimestamp
-		if kc.N > 0 && validAt(a[1], 0) {
-			to = strToDateKind(f(0))
-			for i := 1; i < kc.N; i++ {
-				if validAt(a[1], i) && f(i) != f(0) {
-					to = TypeTimestamp
-					break
-				}
-			}
-		}
+		to := kc.Result // from the constant format at bind time, else DATETIME
 		return buildTimes(kc, a, to, func(i int) (time.Time, bool) {
 			t, ok := strToDate(s(i), f(i))
 			return t, ok && (to.ID() == arrow.TIME64 || t.Year() >= 1)

@@ -160,8 +160,8 @@ func (ev *evaluator) evalCall(c *Call) (arrow.Array, error) {
 		args = append(args, v)
 	}
 	m := outLen(ev.n, args...)
-	if len(args) == 0 {
-		m = ev.n
+	if len(args) == 0 || f.Volatile {
+		m = ev.n // RAND(3) gives a new value per row even with constant arguments
 	}
 	if !f.AcceptsConstants {
 		for i, a := range args {
