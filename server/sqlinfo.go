@@ -1,12 +1,18 @@
 package server
 
 import (
+	"slices"
+	"sort"
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
+	"github.com/pingcap/tidb/pkg/parser"
 
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
+	"github.com/quiverdb/quiver/exec/expr"
 )
 
 // GetSqlInfo answers. Every id the JDBC driver, flightsql-dbapi and ADBC read
@@ -15,43 +21,133 @@ import (
 // what the engine does today; update them with the engine (joins, unions,
 // subqueries, the function lists).
 //
-// Function lists name the MySQL functions the engine is meant to support;
-// keep them in step with exec/expr's function registry.
+// Keyword and function lists are generated from the engine: the parser's
+// reserved keywords and exec/expr's function registry (classified by the
+// tables below; an unclassified function is listed as a string function).
+// Grammar support comes from exec.DefaultCapabilities.
 var (
-	sqlKeywords = []string{
-		"ACCESSIBLE", "ANALYZE", "AUTO_INCREMENT", "CHANGE", "DATABASE", "DATABASES",
-		"DAY_HOUR", "DAY_MINUTE", "DAY_SECOND", "DELAYED", "DISTINCTROW", "DIV", "DUAL",
-		"ENCLOSED", "ESCAPED", "EXPLAIN", "FORCE", "FULLTEXT", "HIGH_PRIORITY",
-		"HOUR_MINUTE", "HOUR_SECOND", "IGNORE", "INDEX", "KEYS", "KILL", "LIMIT",
-		"LINES", "LOAD", "LOCK", "LONG", "LOW_PRIORITY", "MOD", "OPTIMIZE", "REGEXP",
-		"RENAME", "REPLACE", "RLIKE", "SCHEMAS", "SHOW", "SPATIAL", "STRAIGHT_JOIN",
-		"TERMINATED", "UNLOCK", "UNSIGNED", "USE", "XOR", "YEAR_MONTH", "ZEROFILL",
-	}
-	sqlNumericFunctions = []string{
-		"ABS", "CEIL", "CEILING", "EXP", "FLOOR", "LN", "LOG", "LOG10", "LOG2", "MOD",
-		"PI", "POW", "POWER", "ROUND", "SIGN", "SQRT", "TRUNCATE",
-	}
-	sqlStringFunctions = []string{
-		"CHAR_LENGTH", "CONCAT", "CONCAT_WS", "LCASE", "LEFT", "LENGTH", "LOWER", "LPAD",
-		"LTRIM", "REPLACE", "REVERSE", "RIGHT", "RPAD", "RTRIM", "SUBSTR", "SUBSTRING",
-		"TRIM", "UCASE", "UPPER",
-	}
-	sqlSystemFunctions = []string{
-		"COALESCE", "DATABASE", "IF", "IFNULL", "NULLIF", "VERSION",
-	}
-	sqlDatetimeFunctions = []string{
-		"CURDATE", "CURRENT_DATE", "CURRENT_TIMESTAMP", "DATE", "DATE_ADD", "DATE_FORMAT",
-		"DATE_SUB", "DATEDIFF", "DAY", "DAYOFMONTH", "DAYOFWEEK", "DAYOFYEAR", "EXTRACT",
-		"HOUR", "MINUTE", "MONTH", "NOW", "QUARTER", "SECOND", "WEEK", "YEAR",
-	}
+	sqlKeywords                                                                       = reservedKeywords()
+	sqlNumericFunctions, sqlStringFunctions, sqlSystemFunctions, sqlDatetimeFunctions = classifyFunctions(expr.DefaultFunctions().Names())
 )
 
+var numericFuncs = setOf("abs", "acos", "asin", "atan", "atan2", "ceil", "ceiling", "cos", "cot", "crc32",
+	"degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians",
+	"rand", "round", "sign", "sin", "sqrt", "tan", "truncate")
+
+var systemFuncs = setOf("coalesce", "database", "greatest", "if", "ifnull", "interval", "isnull", "least",
+	"nullif", "schema", "user", "version", "current_user", "connection_id")
+
+var datetimeFuncs = setOf("adddate", "curdate", "current_date", "current_time", "current_timestamp", "curtime",
+	"date", "date_add", "date_format", "date_sub", "datediff", "day", "dayname", "dayofmonth", "dayofweek",
+	"dayofyear", "extract", "from_days", "from_unixtime", "hour", "last_day", "localtime", "localtimestamp",
+	"makedate", "microsecond", "minute", "month", "monthname", "now", "quarter", "second", "str_to_date",
+	"subdate", "sysdate", "time", "timestampdiff", "to_days", "unix_timestamp", "utc_date", "utc_time",
+	"utc_timestamp", "week", "weekday", "weekofyear", "year", "yearweek")
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// classifyFunctions splits registry names (sorted) into the four GetSqlInfo
+// lists, upper-cased. Internal names (with an underscore suffix such as
+// insert_func) are left out.
+func classifyFunctions(names []string) (numeric, str, system, datetime []string) {
+	for _, n := range names {
+		if strings.HasSuffix(n, "_func") {
+			continue
+		}
+		u := strings.ToUpper(n)
+		switch {
+		case numericFuncs[n]:
+			numeric = append(numeric, u)
+		case systemFuncs[n]:
+			system = append(system, u)
+		case datetimeFuncs[n]:
+			datetime = append(datetime, u)
+		default:
+			str = append(str, u)
+		}
+	}
+	return numeric, str, system, datetime
+}
+
+// reservedKeywords lists the parser's reserved words, sorted.
+func reservedKeywords() []string {
+	var out []string
+	for _, k := range parser.Keywords {
+		if k.Reserved {
+			out = append(out, strings.ToUpper(k.Word))
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
 func bit(n int32) int32 { return 1 << n }
+
+func transactionSupport(c exec.Capabilities) int32 {
+	if c.Transactions {
+		return int32(flightsql.SqlTransactionTransaction)
+	}
+	return int32(flightsql.SqlTransactionNone)
+}
+
+func outerJoinLevel(c exec.Capabilities) int32 {
+	switch {
+	case c.OuterJoins && c.FullOuterJoins:
+		return int32(pb.SqlOuterJoinsSupportLevel_SQL_FULL_OUTER_JOINS)
+	case c.OuterJoins:
+		return int32(pb.SqlOuterJoinsSupportLevel_SQL_LIMITED_OUTER_JOINS)
+	}
+	return int32(pb.SqlOuterJoinsSupportLevel_SQL_JOINS_UNSUPPORTED)
+}
+
+func subqueryBits(c exec.Capabilities) int32 {
+	var b int32
+	for _, x := range []struct {
+		on  bool
+		bit pb.SqlSupportedSubqueries
+	}{
+		{c.SubqueryComparisons, pb.SqlSupportedSubqueries_SQL_SUBQUERIES_IN_COMPARISONS},
+		{c.SubqueryExists, pb.SqlSupportedSubqueries_SQL_SUBQUERIES_IN_EXISTS},
+		{c.SubqueryIn, pb.SqlSupportedSubqueries_SQL_SUBQUERIES_IN_INS},
+		{c.SubqueryQuantified, pb.SqlSupportedSubqueries_SQL_SUBQUERIES_IN_QUANTIFIEDS},
+	} {
+		if x.on {
+			b |= bit(int32(x.bit))
+		}
+	}
+	return b
+}
+
+func unionBits(c exec.Capabilities) int32 {
+	var b int32
+	if c.Union {
+		b |= bit(int32(pb.SqlSupportedUnions_SQL_UNION))
+	}
+	if c.UnionAll {
+		b |= bit(int32(pb.SqlSupportedUnions_SQL_UNION_ALL))
+	}
+	return b
+}
+
+func groupByBits(c exec.Capabilities) int32 {
+	b := bit(int32(pb.SqlSupportedGroupBy_SQL_GROUP_BY_BEYOND_SELECT))
+	if c.GroupByUnrelated {
+		b |= bit(int32(pb.SqlSupportedGroupBy_SQL_GROUP_BY_UNRELATED))
+	}
+	return b
+}
 
 // sqlInfo returns the id → value table (values are string, bool, int64,
 // int32, []string or map[int32][]int32: BaseServer picks the union member
 // from the Go type).
 func sqlInfo() map[flightsql.SqlInfo]any {
+	caps := exec.DefaultCapabilities
 	numeric := []int32{
 		int32(flightsql.SqlConvertBigInt), int32(flightsql.SqlConvertInteger),
 		int32(flightsql.SqlConvertSmallInt), int32(flightsql.SqlConvertTinyInt),
@@ -81,9 +177,9 @@ func sqlInfo() map[flightsql.SqlInfo]any {
 		flightsql.SqlInfoFlightSqlServerReadOnly:                    false,
 		flightsql.SqlInfoFlightSqlServerSql:                         true,
 		flightsql.SqlInfoFlightSqlServerSubstrait:                   false,
-		flightsql.SqlInfoFlightSqlServerTransaction:                 int32(flightsql.SqlTransactionNone),
+		flightsql.SqlInfoFlightSqlServerTransaction:                 transactionSupport(caps),
 		flightsql.SqlInfoFlightSqlServerCancel:                      true,
-		flightsql.SqlInfoFlightSqlServerBulkIngestion:               false,
+		flightsql.SqlInfoFlightSqlServerBulkIngestion:               true,
 		flightsql.SqlInfoFlightSqlServerIngestTransactionsSupported: false,
 		flightsql.SqlInfoFlightSqlServerStatementTimeout:            int32(0),
 		flightsql.SqlInfoFlightSqlServerTransactionTimeout:          int32(0),
@@ -110,29 +206,26 @@ func sqlInfo() map[flightsql.SqlInfo]any {
 		flightsql.SqlInfoSupportsTableCorrelationNames:          true,
 		flightsql.SqlInfoSupportsDifferentTableCorrelationNames: false,
 		flightsql.SqlInfoSupportsExpressionsInOrderBy:           true,
-		flightsql.SqlInfoSupportsOrderByUnrelated:               true,
-		flightsql.SqlInfoSupportedGroupBy: bit(int32(pb.SqlSupportedGroupBy_SQL_GROUP_BY_UNRELATED)) |
-			bit(int32(pb.SqlSupportedGroupBy_SQL_GROUP_BY_BEYOND_SELECT)),
-		flightsql.SqlInfoSupportsLikeEscapeClause:             true,
-		flightsql.SqlInfoSupportsNonNullableColumns:           true,
-		flightsql.SqlInfoSupportedGrammar:                     bit(int32(pb.SupportedSqlGrammar_SQL_MINIMUM_GRAMMAR)),
-		flightsql.SqlInfoANSI92SupportedLevel:                 bit(int32(pb.SupportedAnsi92SqlGrammarLevel_ANSI92_ENTRY_SQL)),
-		flightsql.SqlInfoSupportsIntegrityEnhancementFacility: false,
-		// No joins yet.
-		flightsql.SqlInfoOuterJoinsSupportLevel:      int32(pb.SqlOuterJoinsSupportLevel_SQL_JOINS_UNSUPPORTED),
-		flightsql.SqlInfoSchemaTerm:                  "schema",
-		flightsql.SqlInfoProcedureTerm:               "procedure",
-		flightsql.SqlInfoCatalogTerm:                 "catalog",
-		flightsql.SqlInfoCatalogAtStart:              true,
-		flightsql.SqlInfoSchemasSupportedActions:     int32(0),
-		flightsql.SqlInfoCatalogsSupportedActions:    int32(0),
-		flightsql.SqlInfoSupportedPositionedCommands: int32(0),
-		flightsql.SqlInfoSelectForUpdateSupported:    false,
-		flightsql.SqlInfoStoredProceduresSupported:   false,
-		// No subqueries or unions yet.
-		flightsql.SqlInfoSupportedSubqueries:           int32(0),
-		flightsql.SqlInfoCorrelatedSubqueriesSupported: false,
-		flightsql.SqlInfoSupportedUnions:               int32(0),
+		flightsql.SqlInfoSupportsOrderByUnrelated:               caps.OrderByUnrelated,
+		flightsql.SqlInfoSupportedGroupBy:                       groupByBits(caps),
+		flightsql.SqlInfoSupportsLikeEscapeClause:               true,
+		flightsql.SqlInfoSupportsNonNullableColumns:             true,
+		flightsql.SqlInfoSupportedGrammar:                       bit(int32(pb.SupportedSqlGrammar_SQL_MINIMUM_GRAMMAR)),
+		flightsql.SqlInfoANSI92SupportedLevel:                   bit(int32(pb.SupportedAnsi92SqlGrammarLevel_ANSI92_ENTRY_SQL)),
+		flightsql.SqlInfoSupportsIntegrityEnhancementFacility:   false,
+		flightsql.SqlInfoOuterJoinsSupportLevel:                 outerJoinLevel(caps),
+		flightsql.SqlInfoSchemaTerm:                             "schema",
+		flightsql.SqlInfoProcedureTerm:                          "procedure",
+		flightsql.SqlInfoCatalogTerm:                            "catalog",
+		flightsql.SqlInfoCatalogAtStart:                         true,
+		flightsql.SqlInfoSchemasSupportedActions:                int32(0),
+		flightsql.SqlInfoCatalogsSupportedActions:               int32(0),
+		flightsql.SqlInfoSupportedPositionedCommands:            int32(0),
+		flightsql.SqlInfoSelectForUpdateSupported:               false,
+		flightsql.SqlInfoStoredProceduresSupported:              false,
+		flightsql.SqlInfoSupportedSubqueries:                    subqueryBits(caps),
+		flightsql.SqlInfoCorrelatedSubqueriesSupported:          caps.CorrelatedSubqueries,
+		flightsql.SqlInfoSupportedUnions:                        unionBits(caps),
 
 		// Limits: 0 means no fixed limit (or unknown).
 		flightsql.SqlInfoMaxBinaryLiteralLen:     int64(0),
