@@ -1,0 +1,358 @@
+package flightsql
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/internal"
+	"github.com/quiverdb/quiver/sources/internal/sqlgen"
+)
+
+// closeTimeout bounds the ClosePreparedStatement sent when a bind-mode read
+// ends (it runs after the query's own context may be gone).
+const closeTimeout = 5 * time.Second
+
+// Table is one remote table: its schema as the remote reported it when the
+// table was resolved, reading live data. Filters sqlgen translates are
+// Exact; projection and LIMIT are pushed. Safe for concurrent use.
+type Table struct {
+	src    *source
+	owner  bool // Close closes the source's connection
+	name   string
+	schema *arrow.Schema
+	// from is the quoted, qualified table name in the remote's dialect.
+	from string
+}
+
+var (
+	_ catalog.Table              = (*Table)(nil)
+	_ catalog.FilterPushdowner   = (*Table)(nil)
+	_ catalog.PartitionCodec     = (*Table)(nil)
+	_ catalog.StatisticsProvider = (*Table)(nil)
+)
+
+func newTable(src *source, name string, schema *arrow.Schema, owner bool) *Table {
+	return &Table{src: src, owner: owner, name: name, schema: schema,
+		from: sqlgen.QualifiedName(src.dialect, src.catalog, src.schema, name)}
+}
+
+// Close closes the connection when this Table owns it (OpenTable, the Table
+// factory); a Table of a Schema shares the Schema's connection and Close
+// does nothing.
+func (t *Table) Close() error {
+	if t.owner {
+		return t.src.close()
+	}
+	return nil
+}
+
+// Name is the remote table's name.
+func (t *Table) Name() string { return t.name }
+
+// Calls is the number of RPCs sent to the remote through this table's
+// connection so far (for tests and metrics).
+func (t *Table) Calls() int64 { return t.src.calls.Load() }
+
+// Schema is the table's schema as the remote's GetTables reported it
+// (without Flight SQL column metadata).
+func (t *Table) Schema() *arrow.Schema { return t.schema }
+
+func (t *Table) colName(i int) string {
+	if i < 0 || i >= t.schema.NumFields() {
+		return ""
+	}
+	return t.src.dialect.QuoteIdent(t.schema.Field(i).Name)
+}
+
+// SupportsFilters: Exact for what translate renders with the engine's
+// semantics, Unsupported otherwise. No I/O.
+func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) {
+	out := make([]catalog.Verdict, len(filters))
+	for i, f := range filters {
+		var scratch []any
+		if _, ok := translate(t.src.dialect, t.src.bind, f, t.colName, &scratch); ok {
+			out[i] = catalog.FilterExact
+		}
+	}
+	return out, nil
+}
+
+// plan is a partition as metadata: what it reads and the SQL it sends. The
+// SQL is re-derived on decode and must match (a forged or stale fragment
+// can never send other SQL to the remote).
+type plan struct {
+	Version    int               `json:"v"`
+	Table      string            `json:"table"`
+	Projection []int             `json:"projection"`
+	Filters    []json.RawMessage `json:"filters,omitempty"`
+	Limit      int64             `json:"limit"`
+	SQL        string            `json:"sql"`
+}
+
+const planVersion = 1
+
+// Scan renders the query; it does no I/O. One partition reads every
+// endpoint the remote returns, in order.
+func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	proj, err := internal.Project(t.name, t.schema, req.Projection)
+	if err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	for _, f := range req.Filters {
+		w, ok := translate(t.src.dialect, t.src.bind, f, t.colName, &args)
+		if !ok {
+			return nil, errs.Invalidf("flightsql table %s: filter %s was not accepted by SupportsFilters", t.name, f)
+		}
+		where = append(where, w)
+	}
+	cols := make([]string, len(proj.Columns))
+	for i, c := range proj.Columns {
+		cols[i] = t.colName(c)
+	}
+	limit := req.Limit
+	if limit < -1 {
+		limit = -1
+	}
+	q := sqlgen.BuildSelect(t.src.dialect, t.from, cols, where, nil, limit)
+	lits := make([]*expr.Literal, len(args))
+	for i, a := range args {
+		lits[i] = a.(*expr.Literal)
+	}
+	p := &partition{t: t, schema: proj.Schema, sql: q, args: lits,
+		plan: plan{Version: planVersion, Table: t.name, Projection: proj.Columns, Limit: limit, SQL: q}}
+	for _, f := range req.Filters {
+		enc, err := internal.EncodeExpr(f)
+		if err != nil {
+			return nil, err
+		}
+		p.plan.Filters = append(p.plan.Filters, enc)
+	}
+	return &scan{p: p}, nil
+}
+
+type scan struct{ p *partition }
+
+func (s *scan) Schema() *arrow.Schema           { return s.p.schema }
+func (s *scan) Partitions() []catalog.Partition { return []catalog.Partition{s.p} }
+
+// Describe shows the SQL sent to the remote (for EXPLAIN), and in bind mode
+// the parameter values.
+func (s *scan) Describe() string {
+	d := "remote=" + s.p.t.src.uri + " sql=" + strconv.Quote(s.p.sql)
+	if len(s.p.args) > 0 {
+		vals := make([]string, len(s.p.args))
+		for i, l := range s.p.args {
+			vals[i] = l.String()
+		}
+		d += " params=[" + strings.Join(vals, ", ") + "]"
+	}
+	return d
+}
+
+// partition is the whole query: on Open it executes the SQL on the remote
+// and reads every endpoint in order. Reading the endpoints in parallel (one
+// partition each) is future work: endpoints are known only after
+// GetFlightInfo, which is I/O and so cannot happen in Scan.
+type partition struct {
+	t      *Table
+	schema *arrow.Schema
+	sql    string
+	args   []*expr.Literal
+	plan   plan
+}
+
+// Open executes the query (GetFlightInfo, or in bind mode a prepared
+// statement with the parameters bound) and streams the endpoints' batches.
+// Cancelling ctx cancels the DoGet stream; the reader's Release ends it.
+func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.RecordReader, err error) {
+	t, src := p.t, p.t.src
+	defer internal.Recover(&err, "opening flightsql table %s", t.name)
+	rctx, cancel := context.WithCancel(ctx)
+	var closeStmt func()
+	fail := func(e error) (array.RecordReader, error) {
+		if closeStmt != nil {
+			closeStmt()
+		}
+		cancel()
+		return nil, src.wrapErr(ctx, e, "reading table %s", t.name)
+	}
+	var info *flight.FlightInfo
+	if len(p.args) > 0 {
+		src.calls.Add(1)
+		stmt, err := src.client.Prepare(src.ctx(rctx), p.sql)
+		if err != nil {
+			return fail(err)
+		}
+		closeStmt = func() {
+			cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
+			defer ccancel()
+			_ = stmt.Close(src.ctx(cctx))
+		}
+		params, err := paramBatch(rctx, mem, p.args)
+		if err != nil {
+			closeStmt()
+			cancel()
+			return nil, err
+		}
+		stmt.SetParameters(params)
+		params.Release() // SetParameters retains it
+		src.calls.Add(1)
+		if info, err = stmt.Execute(src.ctx(rctx)); err != nil {
+			return fail(err)
+		}
+	} else {
+		src.calls.Add(1)
+		if info, err = src.client.Execute(src.ctx(rctx), p.sql); err != nil {
+			return fail(err)
+		}
+	}
+	st := &stream{p: p, ctx: rctx, mem: mem, eps: info.Endpoint}
+	closeFn := func() {
+		st.closeCurrent()
+		if closeStmt != nil {
+			closeStmt()
+		}
+		cancel()
+	}
+	return internal.NewReader(rctx, "flightsql table "+t.name, p.schema, st.next, closeFn), nil
+}
+
+// stream walks the endpoints of one FlightInfo. Used by one goroutine.
+type stream struct {
+	p     *partition
+	ctx   context.Context
+	mem   memory.Allocator
+	eps   []*flight.FlightEndpoint
+	cur   *flight.Reader
+	close func()
+}
+
+func (s *stream) closeCurrent() {
+	if s.close != nil {
+		s.close()
+		s.close, s.cur = nil, nil
+	}
+}
+
+// next returns the next batch in the table's projected schema, nil at the
+// end of the last endpoint.
+func (s *stream) next(ctx context.Context) (arrow.RecordBatch, error) {
+	src := s.p.t.src
+	for {
+		if s.cur == nil {
+			if len(s.eps) == 0 {
+				return nil, nil
+			}
+			ep := s.eps[0]
+			s.eps = s.eps[1:]
+			rdr, closeFn, err := src.doGet(s.ctx, ep, s.mem)
+			if err != nil {
+				return nil, src.wrapErr(ctx, err, "reading table %s", s.p.t.name)
+			}
+			s.cur, s.close = rdr, closeFn
+		}
+		if s.cur.Next() {
+			return s.p.adapt(s.cur.RecordBatch())
+		}
+		err := s.cur.Err()
+		s.closeCurrent()
+		if err != nil {
+			return nil, src.wrapErr(ctx, err, "reading table %s", s.p.t.name)
+		}
+	}
+}
+
+// adapt returns rec (owned by the flight reader) as a new batch of the
+// partition's schema, sharing its columns. The remote must send exactly the
+// projected columns with the table's types; an empty projection reads
+// `SELECT 1` and keeps only the row count.
+func (p *partition) adapt(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	n := p.schema.NumFields()
+	if n == 0 {
+		return array.NewRecordBatch(p.schema, nil, rec.NumRows()), nil
+	}
+	if int(rec.NumCols()) != n {
+		return nil, errs.Invalidf("flightsql source %s: table %s: the remote sent %d columns, the query asked for %d (did the table change? re-plan the query)",
+			p.t.src.name, p.t.name, rec.NumCols(), n)
+	}
+	for i := range n {
+		want, got := p.schema.Field(i).Type, rec.Column(i).DataType()
+		if !arrow.TypeEqual(want, got) {
+			return nil, errs.Invalidf("flightsql source %s: table %s: the remote sent column %s as %s, the table's schema says %s (did the table change? re-plan the query)",
+				p.t.src.name, p.t.name, p.schema.Field(i).Name, got, want)
+		}
+	}
+	return array.NewRecordBatch(p.schema, rec.Columns(), rec.NumRows()), nil
+}
+
+// EncodePartition encodes a partition as metadata: table, projection,
+// filters, limit and the SQL text (never a connection or a ticket).
+func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
+	fp, ok := p.(*partition)
+	if !ok || fp.t.name != t.name || fp.t.src.uri != t.src.uri {
+		return nil, errs.Invalidf("flightsql table %s: cannot encode a partition of another table", t.name)
+	}
+	return json.Marshal(fp.plan)
+}
+
+// DecodePartition rebuilds a partition on this table by planning it again
+// from the encoded projection, filters and limit; the SQL this table would
+// send must equal the encoded SQL (a changed table, or a fragment forged to
+// send other SQL, is an error).
+func (t *Table) DecodePartition(ctx context.Context, data []byte) (cp catalog.Partition, err error) {
+	defer internal.Recover(&err, "decoding a partition of flightsql table %s", t.name)
+	var pl plan
+	if err := json.Unmarshal(data, &pl); err != nil {
+		return nil, errs.Wrap(errs.ErrInvalid, err, "flightsql table %s: malformed partition", t.name)
+	}
+	if pl.Version != planVersion {
+		return nil, errs.Invalidf("flightsql table %s: partition encoding version %d is not supported (want %d)", t.name, pl.Version, planVersion)
+	}
+	if pl.Table != t.name {
+		return nil, errs.Invalidf("flightsql table %s: partition belongs to table %q", t.name, pl.Table)
+	}
+	filters := make([]expr.Expr, len(pl.Filters))
+	for i, f := range pl.Filters {
+		if filters[i], err = internal.DecodeExpr(f); err != nil {
+			return nil, err
+		}
+	}
+	verdicts, err := t.SupportsFilters(filters)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range verdicts {
+		if v != catalog.FilterExact {
+			return nil, errs.Invalidf("flightsql table %s: encoded filter %s cannot be pushed to this table", t.name, filters[i])
+		}
+	}
+	sc, err := t.Scan(ctx, catalog.ScanRequest{Projection: pl.Projection, Filters: filters, Limit: pl.Limit})
+	if err != nil {
+		return nil, err
+	}
+	p := sc.(*scan).p
+	if p.sql != pl.SQL {
+		return nil, errs.Invalidf("flightsql table %s changed since the plan was made (planned %s, now %s)", t.name, pl.SQL, p.sql)
+	}
+	return p, nil
+}
+
+// Statistics are Absent: the remote reports no counts through Flight SQL
+// metadata (FlightInfo.total_records would need the query planned
+// remotely, which is I/O the planner's cheap statistics call must not do).
+func (t *Table) Statistics(context.Context) (catalog.Statistics, error) {
+	return catalog.Statistics{}, nil
+}
