@@ -13,6 +13,10 @@
 //     deterministic.
 //   - Filters handed to providers (catalog.ScanRequest.Filters) are ordinary
 //     expressions whose Columns index the table's full schema.
+//   - VARCHAR values compare case- and accent-insensitively (MySQL's
+//     utf8mb4_0900_ai_ci; collation.go); VARBINARY bytewise. Operators that
+//     group, join, sort or hash strings use CollationKey/CollationKeys, and
+//     providers may push a string comparison only if they honour the rule.
 //
 // This package is a leaf of the engine: it imports arrow and errs only.
 package expr
