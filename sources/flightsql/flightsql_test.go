@@ -2,7 +2,7 @@ package flightsql_test
 
 import (
 	"context"
-	_ "errors"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -18,7 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/quiverdb/quiver/catalog"
-	_ "github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/server"
@@ -77,7 +77,9 @@ func (r *recorder) last() string {
 	return r.scans[len(r.scans)-1]
 }
 
-func itoa(n int64) string { return (&expr.Literal{DataType: arrow.PrimitiveTypes.Int64, Value: n}).String() }
+func itoa(n int64) string {
+	return (&expr.Literal{DataType: arrow.PrimitiveTypes.Int64, Value: n}).String()
+}
 
 // remote is a real Quiver server on 127.0.0.1:0 serving demo.public.items
 // (recorded) and a writable demo.scratch memory schema.
@@ -209,4 +211,245 @@ func TestConformanceThroughSchema(t *testing.T) {
 		Filters: harnessFilters(itemsSchema)[:3],
 		IOCount: func() int64 { return last.Calls() },
 	})
+}
+
+func readAll(t *testing.T, tbl catalog.Table, req catalog.ScanRequest) (catalog.Scan, []string) {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sc, err := tbl.Scan(context.Background(), req)
+	must(t, err)
+	var rows []string
+	for _, p := range sc.Partitions() {
+		rr, err := p.Open(ctxT(t), mem)
+		must(t, err)
+		for rr.Next() {
+			b := rr.RecordBatch()
+			for i := 0; i < int(b.NumRows()); i++ {
+				var cells []string
+				for c := 0; c < int(b.NumCols()); c++ {
+					cells = append(cells, b.Column(c).ValueStr(i))
+				}
+				rows = append(rows, strings.Join(cells, "|"))
+			}
+		}
+		err = rr.Err()
+		rr.Release()
+		must(t, err)
+	}
+	return sc, rows
+}
+
+func TestPushdownReachesTheRemote(t *testing.T) {
+	r := startRemote(t)
+	tbl := openTable(t, r.config(), "items")
+	s := itemsSchema
+	filters := []expr.Expr{
+		sourcetest.Cmp(s, "id", expr.OpGt, 3),
+		sourcetest.IsNull(s, "score", true),
+		sourcetest.Cmp(s, "name", expr.OpEq, "a"), // strings: MySQL collations differ
+	}
+	v, err := tbl.SupportsFilters(filters)
+	must(t, err)
+	if v[0] != catalog.FilterExact || v[1] != catalog.FilterExact || v[2] != catalog.FilterUnsupported {
+		t.Fatalf("verdicts %v", v)
+	}
+	before := tbl.Calls()
+	sc, rows := readAll(t, tbl, catalog.ScanRequest{Projection: []int{2, 0}, Filters: filters[:2], Limit: 2})
+	want := "remote=" + r.uri + " sql=\"SELECT `name`, `id` FROM `demo`.`public`.`items` WHERE (`id` > 4) AND (`score` IS NOT NULL) LIMIT 2\""
+	want = strings.Replace(want, "> 4", "> 3", 1)
+	if d := sc.(interface{ Describe() string }).Describe(); d != want {
+		t.Fatalf("Describe\n got %s\nwant %s", d, want)
+	}
+	if len(rows) != 2 || rows[0] != "back\\slash|4" || rows[1] != "E|5" {
+		t.Fatalf("rows %q", rows)
+	}
+	// The remote planned exactly our SQL: both filters reached its table
+	// scan, and so did the limit.
+	if got := r.items.last(); !strings.Contains(got, "id > 3") || !strings.Contains(got, "score IS NOT NULL") {
+		t.Fatalf("remote scan %s", got)
+	}
+	if tbl.Calls() <= before {
+		t.Fatal("reading made no calls")
+	}
+}
+
+func TestLiteralsSurviveTheRemoteParser(t *testing.T) {
+	r := startRemote(t)
+	tbl := openTable(t, r.config(), "items")
+	s := itemsSchema
+	day := arrow.Date32FromTime(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	cases := []struct {
+		f    expr.Expr
+		want string
+	}{
+		{sourcetest.Cmp(s, "n", expr.OpLt, -1), "4"},
+		{sourcetest.Cmp(s, "score", expr.OpEq, 0.1), "4"},
+		{sourcetest.Cmp(s, "score", expr.OpGt, 1e19), "5"},
+		{sourcetest.Cmp(s, "amount", expr.OpLt, dec("-2.99")), "2"},
+		{sourcetest.Cmp(s, "day", expr.OpEq, day), "1,6"},
+		{sourcetest.Cmp(s, "flag", expr.OpEq, false), "2,5"},
+		{sourcetest.Cmp(s, "id", expr.OpNullSafeEq, 7), "7"},
+	}
+	for _, c := range cases {
+		v, err := tbl.SupportsFilters([]expr.Expr{c.f})
+		must(t, err)
+		if v[0] != catalog.FilterExact {
+			t.Fatalf("%s: %v", c.f, v[0])
+		}
+		sc, rows := readAll(t, tbl, catalog.ScanRequest{Projection: []int{0}, Filters: []expr.Expr{c.f}, Limit: -1})
+		if got := strings.Join(rows, ","); got != c.want {
+			t.Errorf("%s (%s): rows %s, want %s", c.f, sc.(interface{ Describe() string }).Describe(), got, c.want)
+		}
+	}
+}
+
+// EXPLAIN on the local engine shows the SQL sent to the remote.
+func TestExplainShowsRemoteSQL(t *testing.T) {
+	r := startRemote(t)
+	ctx := ctxT(t)
+	sch, err := flightsql.OpenSchema(ctx, r.config())
+	must(t, err)
+	defer sch.Close()
+	c := catalog.NewCatalog("far")
+	must(t, c.AddSchema("public", sch))
+	root := catalog.NewRoot()
+	must(t, root.Add(c))
+	eng := exec.New(exec.Config{Root: root})
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	st, err := eng.Prepare(ctx, catalog.Options{Catalog: "far", Schema: "public"}, "EXPLAIN SELECT id FROM items WHERE id >= 5 LIMIT 1")
+	must(t, err)
+	rr, err := st.Execute(ctx, mem, nil)
+	must(t, err)
+	defer rr.Release()
+	var plan []string
+	for rr.Next() {
+		b := rr.RecordBatch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			plan = append(plan, b.Column(0).ValueStr(i))
+		}
+	}
+	must(t, rr.Err())
+	text := strings.Join(plan, "\n")
+	if !strings.Contains(text, "SELECT `id` FROM `demo`.`public`.`items` WHERE (`id` >= 5) LIMIT 1") {
+		t.Fatalf("EXPLAIN does not show the remote SQL:\n%s", text)
+	}
+}
+
+func freePortURI(t *testing.T) string {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := lis.Addr().String()
+	must(t, lis.Close())
+	return "grpc://" + addr
+}
+
+func TestUnreachableRemote(t *testing.T) {
+	uri := freePortURI(t)
+	cfg := flightsql.Config{Name: "catalogs.x.schemas.y", URI: uri, Schema: "public"}
+	_, err := flightsql.OpenSchema(ctxT(t), cfg)
+	if !errors.Is(err, errs.ErrUnavailable) || !strings.Contains(err.Error(), uri) || !strings.Contains(err.Error(), "catalogs.x.schemas.y") {
+		t.Fatalf("OpenSchema: %v", err)
+	}
+	_, err = flightsql.OpenTable(ctxT(t), cfg, "t")
+	if !errors.Is(err, errs.ErrUnavailable) || !strings.Contains(err.Error(), uri) {
+		t.Fatalf("OpenTable: %v", err)
+	}
+}
+
+func TestRemoteGoesAwayAfterPlanning(t *testing.T) {
+	r := startRemote(t)
+	ctx := ctxT(t)
+	tmp := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	must(t, r.scratch.CreateTable(ctx, "gone", tmp, false))
+	cfg := r.config()
+	cfg.Schema = "scratch"
+	sch, err := flightsql.OpenSchema(ctx, cfg)
+	must(t, err)
+	defer sch.Close()
+	names, err := sch.TableNames(ctx)
+	must(t, err)
+	if strings.Join(names, ",") != "gone" {
+		t.Fatalf("names %v", names)
+	}
+	tbl, err := sch.Table(ctx, "gone")
+	must(t, err)
+	sc, err := tbl.Scan(ctx, catalog.ScanRequest{Limit: -1})
+	must(t, err)
+	must(t, r.scratch.DropTable(ctx, "gone", false))
+	_, err = sc.Partitions()[0].Open(ctx, memory.NewGoAllocator())
+	if !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "gone") {
+		t.Fatalf("dropped table: %v", err)
+	}
+	if _, err := sch.Table(ctx, "nope"); !errors.Is(err, errs.ErrNotFound) || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("unknown table: %v", err)
+	}
+}
+
+// Bind mode sends values as prepared-statement parameters. Quiver's own
+// planner does not take parameters yet, and its answer keeps its kind.
+func TestBindModeUsesParameters(t *testing.T) {
+	r := startRemote(t)
+	cfg := r.config()
+	cfg.Params = flightsql.ParamsBind
+	tbl := openTable(t, cfg, "items")
+	f := sourcetest.Cmp(itemsSchema, "id", expr.OpGt, 3)
+	sc, err := tbl.Scan(context.Background(), catalog.ScanRequest{Filters: []expr.Expr{f}, Limit: -1, Projection: []int{0}})
+	must(t, err)
+	d := sc.(interface{ Describe() string }).Describe()
+	if !strings.Contains(d, "WHERE (`id` > ?)") || !strings.Contains(d, "params=[3]") {
+		t.Fatalf("Describe %s", d)
+	}
+	_, err = sc.Partitions()[0].Open(ctxT(t), memory.NewGoAllocator())
+	if !errors.Is(err, errs.ErrNotImplemented) || !strings.Contains(err.Error(), "parameter") {
+		t.Fatalf("bind on Quiver: %v", err)
+	}
+	// Without values there is nothing to bind: a plain query.
+	_, rows := readAll(t, tbl, catalog.ScanRequest{Projection: []int{0}, Limit: 2})
+	if len(rows) != 2 {
+		t.Fatalf("rows %v", rows)
+	}
+}
+
+func TestFactoryOptions(t *testing.T) {
+	f := flightsql.Factory()
+	ctx := context.Background()
+	for _, c := range []struct {
+		vals map[string]any
+		want string
+	}{
+		{map[string]any{}, "cfg.uri"},
+		{map[string]any{"uri": "http://x:1"}, "scheme"},
+		{map[string]any{"uri": "grpc://x:1", "dialect": "oracle"}, "cfg.dialect"},
+		{map[string]any{"uri": "grpc://x:1", "parameters": "maybe"}, "cfg.parameters"},
+		{map[string]any{"uri": "grpc://x:1", "headers": "x"}, "cfg.headers"},
+		{map[string]any{"uri": "grpc://x:1", "headers": map[string]any{"authorization": "Bearer ${QUIVER_TEST_UNSET_VAR}"}}, "QUIVER_TEST_UNSET_VAR"},
+		{map[string]any{"uri": "grpc://x:1", "colour": "blue"}, "colour"},
+	} {
+		_, err := f.Schema(ctx, catalog.ProviderOptions{Path: "cfg", Values: c.vals})
+		if !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v", c.vals, err)
+		}
+	}
+	_, err := f.Table(ctx, catalog.ProviderOptions{Path: "cfg", Values: map[string]any{"uri": "grpc://x:1"}})
+	if !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "cfg.table") {
+		t.Errorf("missing table: %v", err)
+	}
+}
+
+func TestFactoryWithHeaders(t *testing.T) {
+	r := startRemote(t)
+	t.Setenv("QUIVER_TEST_TOKEN", "s3cret")
+	sch, err := flightsql.Factory().Schema(context.Background(), catalog.ProviderOptions{Path: "cfg", Values: map[string]any{
+		"uri": r.uri, "catalog": "demo", "schema": "public", "dialect": "mysql",
+		"headers": map[string]any{"Authorization": "Bearer ${QUIVER_TEST_TOKEN}"},
+	}})
+	must(t, err)
+	defer sch.(io.Closer).Close()
+	names, err := sch.TableNames(context.Background())
+	must(t, err)
+	if strings.Join(names, ",") != "items" {
+		t.Fatalf("names %v", names)
+	}
 }

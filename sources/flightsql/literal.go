@@ -155,7 +155,7 @@ func renderFloat(d sqlgen.Dialect, f float64) (string, bool) {
 // quoteString renders a string literal. Invalid UTF-8 and NUL bytes are
 // refused (no dialect here stores them in text the same way). Quotes are
 // doubled; MySQL also escapes backslashes (its strings treat them as
-// escapes unless NO_BACKSLASH_ESCAPES); PostgreSQL uses an E'' literal,
+// escapes unless NO_BACKSLASH_ESCAPES); PostgreSQL uses an E'...' literal,
 // whose backslash escapes do not depend on standard_conforming_strings.
 func quoteString(d sqlgen.Dialect, s string) (string, bool) {
 	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
