@@ -33,7 +33,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,6 +45,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/sources/internal"
+	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
 // Config is a CSV table's configuration (the typed form of the options).
@@ -204,9 +204,9 @@ func newCSVReader(r io.Reader, cfg Config, fields int) *stdcsv.Reader {
 // schema and the header (nil without one).
 func infer(ctx context.Context, cfg Config) (*arrow.Schema, []string, error) {
 	path := cfg.Files[0]
-	f, err := os.Open(path)
+	f, err := fsys.Open(ctx, path)
 	if err != nil {
-		return nil, nil, errs.Wrap(errs.ErrNotFound, err, "csv file %s", path)
+		return nil, nil, fmt.Errorf("csv: %w", err)
 	}
 	defer f.Close()
 	cr := newCSVReader(f, cfg, 0)

@@ -3,6 +3,8 @@ package internal
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
 // DefaultBatchRows is how many rows a file reader puts in one batch.
@@ -51,14 +54,25 @@ var (
 	_ catalog.PartitionCodec     = (*FileTable)(nil)
 )
 
-// NewFileTable returns a table over files (already expanded and sorted)
-// with the given schema. It stats the files for their total size.
+// NewFileTable returns a table over files (already expanded and sorted:
+// local paths or URLs, see package fsys) with the given schema. It stats the
+// files for their total size (for URLs, a HEAD or attributes request).
 func NewFileTable(name string, format FileFormat, schema *arrow.Schema, files []string, batchRows int) (*FileTable, error) {
 	if batchRows <= 0 {
 		batchRows = DefaultBatchRows
 	}
 	t := &FileTable{name: name, format: format, schema: schema, files: slices.Clone(files), batchRows: batchRows}
 	for _, f := range files {
+		if fsys.IsRemote(f) {
+			listed, err := fsys.List(context.Background(), name, f, fsys.ListOptions{})
+			if err != nil {
+				return nil, err
+			}
+			if len(listed) == 1 && listed[0].Size > 0 {
+				t.bytes += listed[0].Size
+			}
+			continue
+		}
 		st, err := os.Stat(f)
 		if err != nil {
 			return nil, errs.Wrap(errs.ErrNotFound, err, "%s", name)
@@ -118,14 +132,14 @@ func (p *filePartition) Open(ctx context.Context, mem memory.Allocator) (rr arra
 	}
 	defer Recover(&err, "%s file %s", t.format.Name, p.path)
 	t.opens.Add(1)
-	f, err := os.Open(p.path)
+	f, err := fsys.Open(ctx, p.path)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, errs.Wrap(errs.ErrNotFound, err, "%s: file %s disappeared", t.name, p.path)
+		if errors.Is(err, errs.ErrNotFound) {
+			return nil, errs.Wrap(errs.ErrNotFound, err, "%s: file %s disappeared", t.name, fsys.Redact(p.path))
 		}
-		return nil, errs.Wrap(errs.ErrUnavailable, err, "%s: opening %s", t.name, p.path)
+		return nil, fmt.Errorf("%s: %w", t.name, err)
 	}
-	next, err := t.format.Read(ctx, p.path, f, t.schema, p.proj, t.batchRows, mem)
+	next, err := t.format.Read(ctx, fsys.Redact(p.path), f, t.schema, p.proj, t.batchRows, mem)
 	if err != nil {
 		f.Close()
 		return nil, err

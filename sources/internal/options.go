@@ -1,6 +1,8 @@
 package internal
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
 // Options reads a provider's `options:` with errors that name the option's
@@ -145,16 +148,28 @@ func (o *Options) Unused() error {
 }
 
 // ExpandPaths resolves a `path` option: a file, a directory (its files with
-// one of exts, non-recursive) or a glob, relative to baseDir. The result is
+// one of exts, and those of Hive-style `key=value` sub-directories), a glob,
+// an http(s) URL or an object-store URL or prefix (s3://, gs://, azblob://,
+// file://; see package fsys), relative to baseDir. Remote locations are
+// listed here (I/O at factory time). The result is
 // sorted and non-empty; otherwise the error (ErrNotFound or ErrInvalid)
 // names key (the option's config path) and the pattern.
 func ExpandPaths(key, baseDir, pattern string, exts ...string) ([]string, error) {
 	if pattern == "" {
 		return nil, errs.Invalidf("%s: a path is required (a file, a directory or a glob)", key)
 	}
-	p := pattern
-	if !filepath.IsAbs(p) && baseDir != "" {
-		p = filepath.Join(baseDir, p)
+	p := fsys.Join(baseDir, pattern)
+	if fsys.IsRemote(p) {
+		// http(s) URLs and object stores (s3://, gs://, azblob://, file://).
+		files, err := fsys.List(context.Background(), key, p, fsys.ListOptions{Exts: exts})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, len(files))
+		for i, f := range files {
+			out[i] = f.URL
+		}
+		return out, nil
 	}
 	if strings.ContainsAny(pattern, "*?[") {
 		matches, err := filepath.Glob(p)
@@ -183,21 +198,15 @@ func ExpandPaths(key, baseDir, pattern string, exts ...string) ([]string, error)
 	if !st.IsDir() {
 		return []string{p}, nil
 	}
-	entries, err := os.ReadDir(p)
-	if err != nil {
-		return nil, errs.Wrap(errs.ErrInvalid, err, "%s: cannot list directory %q", key, pattern)
+	// The directory's files, and those of Hive-style sub-directories
+	// (year=2024/month=01/...).
+	listed, err := fsys.List(context.Background(), key, p, fsys.ListOptions{Exts: exts})
+	if err != nil && !errors.Is(err, errs.ErrNotFound) {
+		return nil, err
 	}
 	var files []string
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		for _, ext := range exts {
-			if strings.EqualFold(filepath.Ext(e.Name()), ext) {
-				files = append(files, filepath.Join(p, e.Name()))
-				break
-			}
-		}
+	for _, f := range listed {
+		files = append(files, f.URL)
 	}
 	if len(files) == 0 {
 		return nil, errs.NotFoundf("%s: directory %q has no %s files", key, pattern, strings.Join(exts, "/"))

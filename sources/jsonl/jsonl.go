@@ -31,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -41,6 +40,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/sources/internal"
+	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
 // Config is a JSON Lines table's configuration.
@@ -247,9 +247,9 @@ func kindOfRaw(raw json.RawMessage) internal.Inferred {
 
 func infer(ctx context.Context, cfg Config) (*arrow.Schema, error) {
 	path := cfg.Files[0]
-	f, err := os.Open(path)
+	f, err := fsys.Open(ctx, path)
 	if err != nil {
-		return nil, errs.Wrap(errs.ErrNotFound, err, "jsonl file %s", path)
+		return nil, fmt.Errorf("jsonl: %w", err)
 	}
 	defer f.Close()
 	lr := newLineReader(f)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
 // ioCount counts file-system accesses (footer reads, partition opens); the
@@ -49,14 +49,6 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 	}
 	f := p.file
 	ioCount.Add(1)
-	st, err := os.Stat(f.path)
-	if err != nil {
-		return nil, errs.Wrap(errs.ErrUnavailable, err, "parquet file %s", f.path)
-	}
-	if st.Size() != f.size {
-		return nil, errs.New(errs.ErrUnavailable,
-			"parquet file %s changed since its table was loaded (size %d, was %d): reload the catalog", f.path, st.Size(), f.size)
-	}
 
 	// Which top-level fields to read: each once, ascending (the order in
 	// which pqarrow returns them), and where each output column comes from.
@@ -112,9 +104,16 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 	if len(leaves) == 0 {
 		return r, nil // no columns: batches carry only a row count
 	}
-	fr, err := file.OpenParquetFile(f.path, false, file.WithReadProps(readerProps()), file.WithMetadata(f.md))
+	src, err := fsys.OpenRange(ctx, f.path, f.size)
 	if err != nil {
-		return nil, errs.Wrap(errs.ErrUnavailable, err, "parquet file %s", f.path)
+		r.Release()
+		return nil, fmt.Errorf("parquet: %w", err)
+	}
+	fr, err := file.NewParquetReader(src, file.WithReadProps(readerProps(f.path)), file.WithMetadata(f.md))
+	if err != nil {
+		src.Close()
+		r.Release()
+		return nil, errs.Wrap(errs.ErrUnavailable, err, "parquet file %s", fsys.Redact(f.path))
 	}
 	r.file = fr
 	ar, err := pqarrow.NewFileReader(fr, pqarrow.ArrowReadProperties{BatchSize: batchRows}, mem)

@@ -2,6 +2,7 @@ package parquet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
 // Option names accepted in a table's `options:`.
@@ -55,10 +57,8 @@ func newTableFromOptions(ctx context.Context, opts catalog.ProviderOptions) (cat
 		return nil, errs.Invalidf("%s.%s: must be a non-empty string, got %v", opts.Path, OptPath, raw)
 	}
 	base := opts.BaseDir
-	if !filepath.IsAbs(p) && base != "" {
-		p = filepath.Join(base, p)
-	}
-	paths, err := resolvePaths(p)
+	p = fsys.Join(base, p)
+	paths, err := resolvePaths(ctx, opts.Path+"."+OptPath, p)
 	if err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "%s.%s", opts.Path, OptPath)
 	}
@@ -68,6 +68,9 @@ func newTableFromOptions(ctx context.Context, opts catalog.ProviderOptions) (cat
 // OpenFile returns a table over one Parquet file (path as given, relative to
 // the working directory when not absolute). It reads the footer only.
 func OpenFile(ctx context.Context, path string) (catalog.Table, error) {
+	if fsys.IsRemote(path) {
+		return load(ctx, fsys.Redact(path), "", []string{path})
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, errs.Invalidf("parquet file %s: %v", path, err)
@@ -83,7 +86,18 @@ func OpenFile(ctx context.Context, path string) (catalog.Table, error) {
 }
 
 // resolvePaths expands a file, directory or glob into sorted file paths.
-func resolvePaths(p string) ([]string, error) {
+func resolvePaths(ctx context.Context, key, p string) ([]string, error) {
+	if fsys.IsRemote(p) {
+		files, err := fsys.List(ctx, key, p, fsys.ListOptions{Exts: []string{".parquet", ".parq", ".pq"}})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, len(files))
+		for i, f := range files {
+			out[i] = f.URL
+		}
+		return out, nil
+	}
 	if strings.ContainsAny(p, "*?[") {
 		matches, err := filepath.Glob(p)
 		if err != nil {
@@ -108,15 +122,15 @@ func resolvePaths(p string) ([]string, error) {
 	if !st.IsDir() {
 		return []string{p}, nil
 	}
-	entries, err := os.ReadDir(p)
-	if err != nil {
-		return nil, errs.Invalidf("%v", err)
+	// The directory's files and those of Hive-style sub-directories.
+	files, err := fsys.List(ctx, key, p, fsys.ListOptions{})
+	if err != nil && !errors.Is(err, errs.ErrNotFound) {
+		return nil, err
 	}
 	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.Type().IsRegular() && hasParquetExt(n) && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_") {
-			out = append(out, filepath.Join(p, n))
+	for _, f := range files {
+		if hasParquetExt(filepath.Base(f.URL)) {
+			out = append(out, f.URL)
 		}
 	}
 	if len(out) == 0 {
@@ -210,16 +224,20 @@ func load(ctx context.Context, name, base string, paths []string) (*Table, error
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return nil, errs.Invalidf("parquet file %s: %v", p, err)
+		abs := p
+		if !fsys.IsRemote(p) {
+			a, err := filepath.Abs(p)
+			if err != nil {
+				return nil, errs.Invalidf("parquet file %s: %v", p, err)
+			}
+			abs = a
 		}
-		fi, sc, err := readFooter(abs)
+		fi, sc, err := readFooter(ctx, abs)
 		if err != nil {
 			return nil, err
 		}
 		fi.key = abs
-		if base != "" {
+		if base != "" && !fsys.IsRemote(abs) {
 			if rel, err := filepath.Rel(base, abs); err == nil && !strings.HasPrefix(rel, "..") {
 				fi.key = filepath.ToSlash(rel)
 			}
@@ -250,20 +268,25 @@ func malformed(path string, x any) error {
 
 // readFooter opens one file, parses its footer and derives its Arrow schema
 // and column-to-leaf mapping, under recover.
-func readFooter(path string) (fi *fileInfo, sc *arrow.Schema, err error) {
+func readFooter(ctx context.Context, path string) (fi *fileInfo, sc *arrow.Schema, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			fi, sc, err = nil, nil, malformed(path, x)
 		}
 	}()
 	ioCount.Add(1)
-	st, err := os.Stat(path)
+	src, err := fsys.OpenRange(ctx, path, -1)
 	if err != nil {
+		if fsys.IsRemote(path) {
+			return nil, nil, err
+		}
 		return nil, nil, errs.Invalidf("parquet file %s: %v", path, err)
 	}
-	rdr, err := file.OpenParquetFile(path, false, file.WithReadProps(readerProps()))
+	size := src.Size()
+	rdr, err := file.NewParquetReader(src, file.WithReadProps(readerProps(path)))
 	if err != nil {
-		return nil, nil, errs.Invalidf("malformed parquet file %s: %v", path, err)
+		src.Close()
+		return nil, nil, errs.Invalidf("malformed parquet file %s: %v", fsys.Redact(path), err)
 	}
 	defer rdr.Close()
 	md := rdr.MetaData()
@@ -278,7 +301,7 @@ func readFooter(path string) (fi *fileInfo, sc *arrow.Schema, err error) {
 		fields[i].Metadata = stripParquetKeys(fields[i].Metadata)
 		leaves[i] = collectLeaves(&manifest.Fields[i], nil)
 	}
-	fi = &fileInfo{path: path, size: st.Size(), md: md, leaves: leaves}
+	fi = &fileInfo{path: path, size: size, md: md, leaves: leaves}
 	return fi, arrow.NewSchema(fields, nil), nil
 }
 
@@ -311,9 +334,13 @@ func collectLeaves(f *pqarrow.SchemaField, out []int) []int {
 // readerProps are the low-level reader settings. Its allocator serves
 // arrow-go's internal, pooled decode buffers (freed by the GC), never the
 // batches handed to callers.
-func readerProps() *pq.ReaderProperties {
+//
+// Local files are read through a buffered stream; remote ones (package
+// fsys) read each column chunk with one ranged request instead of one per
+// buffer.
+func readerProps(path string) *pq.ReaderProperties {
 	p := pq.NewReaderProperties(memory.DefaultAllocator)
-	p.BufferedStreamEnabled = true
+	p.BufferedStreamEnabled = !fsys.IsRemote(path)
 	return p
 }
 
