@@ -1,0 +1,89 @@
+// Package flightsql is Quiver's Flight SQL provider: another Flight SQL
+// server (another Quiver, Dremio, DuckDB's, ...) as a source, through
+// arrow-go's flightsql client. Its tables appear in our catalog; filters,
+// projection and LIMIT are pushed down as SQL in the remote's dialect.
+//
+// # Options
+//
+//	uri:        grpc://host:port (or grpc+tcp://) for plain gRPC,
+//	            grpc+tls://host:port for TLS with the system's roots (required)
+//	catalog:    remote catalog (default: none; the SQL leaves it out)
+//	schema:     remote schema (default: none)
+//	table:      remote table (table entries only; required there)
+//	dialect:    the remote's SQL for pushdown: mysql (default; Quiver's
+//	            own), postgres or sqlite (sources/internal/sqlgen dialects)
+//	parameters: inline (default) or bind: how filter values reach the remote
+//	headers:    map of gRPC headers sent with every call, e.g.
+//	            authorization: "Bearer ${TOKEN}"; ${VAR} is expanded from the
+//	            environment; values are secrets and never logged or quoted
+//	            in errors
+//	cache_ttl:  how long a table listing is reused (default 5s)
+//
+// The factories connect at startup and fail fast: an unreachable remote is
+// errs.ErrUnavailable naming the config path and the URI. Remote errors
+// keep their gRPC code as an errs kind (NotFound → ErrNotFound,
+// Unauthenticated/PermissionDenied → ErrPermission, Unimplemented →
+// ErrNotImplemented, ...), with the remote's message.
+//
+// # Metadata
+//
+// A Schema lists tables with GetTables (include_schema) and reuses the
+// listing for cache_ttl; names must equal the configured catalog and schema
+// exactly (the command's filters are LIKE patterns). Table schemas are the
+// remote's, without Flight SQL column metadata. Lookups are exact, then
+// the one case-insensitive match.
+//
+// # Reading
+//
+// Table.Scan does no I/O: it renders one SELECT of the projected columns
+// (an empty projection reads SELECT 1 and keeps the row count), the
+// accepted filters translated by sqlgen — the same function SupportsFilters
+// asks, so Exact cannot drift — and the LIMIT (the planner passes one only
+// when every filter is Exact, and all accepted filters are).
+// Scan.Describe() shows the remote and the SQL, for EXPLAIN.
+//
+// The scan is one partition. Partition.Open executes the SQL
+// (GetFlightInfo) and reads the returned endpoints one after another with
+// DoGet (endpoints with a location are read from that location). Reading
+// endpoints in parallel, one partition each, is future work: the endpoints
+// exist only after GetFlightInfo, which is I/O and may not happen in Scan.
+// Cancelling the context cancels the DoGet stream; releasing the reader
+// early cancels it too. Batches must arrive with exactly the table's
+// column types; a table changed on the remote since it was resolved is an
+// error asking to re-plan, and a table dropped there is errs.ErrNotFound
+// naming it.
+//
+// # Values in SQL: inline literals or bind parameters
+//
+// sqlgen emits bind parameters. Over Flight SQL, binding needs a prepared
+// statement whose parameters the remote accepts (DoPut of a parameter
+// batch), which many servers — Quiver itself, for now — do not support. So
+// by default values are rendered as SQL literals by RenderLiteral, the one
+// place where values enter SQL text: only types with an unambiguous literal
+// in the dialect (integers except MinInt64, finite doubles, exact
+// decimals, valid UTF-8 strings without NUL, bytes, dates, timestamps
+// with whole microseconds; time-zone timestamps only in PostgreSQL), with
+// quotes doubled and, for MySQL and PostgreSQL (E'...' strings), backslashes
+// escaped. Anything else makes the filter Unsupported and the engine
+// evaluates it. With parameters: bind, values are placeholders and Open
+// prepares the statement, binds one parameter row and executes it.
+//
+// # Encoding
+//
+// PartitionCodec encodes table, projection, filters, limit and the SQL
+// text (metadata only, never a connection or ticket). DecodePartition
+// plans the same scan on the receiving node's own Table and refuses an
+// encoding whose SQL differs from what it would send, so a forged fragment
+// cannot send other SQL to the remote.
+//
+// # Statistics
+//
+// Absent: Flight SQL has no cheap way to ask for counts, and
+// FlightInfo.total_records would need the query executed remotely.
+//
+// # Lifetime
+//
+// A Schema, and a Table from OpenTable or the table factory, owns one gRPC
+// connection; Close releases it. Tables of a Schema share it. Everything is
+// safe for concurrent use.
+package flightsql
