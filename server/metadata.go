@@ -200,17 +200,13 @@ func (s *service) emptyResult(schema *arrow.Schema) (*arrow.Schema, <-chan fligh
 	return schema, oneBatch(b.NewRecordBatch()), nil
 }
 
-// Quiver has no primary or foreign keys: the key RPCs return valid empty
-// results (clients such as DBeaver and Power BI call them for every table).
+// Keys come from tables with the catalog.KeysProvider ability (keys.go);
+// other tables have none and the RPCs return valid empty results (clients
+// such as DBeaver and Power BI call them for every table).
 
 // GetFlightInfoPrimaryKeys describes GetPrimaryKeys.
 func (s *service) GetFlightInfoPrimaryKeys(_ context.Context, _ flightsql.TableRef, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	return s.metadataInfo(desc, schema_ref.PrimaryKeys), nil
-}
-
-// DoGetPrimaryKeys returns no keys.
-func (s *service) DoGetPrimaryKeys(context.Context, flightsql.TableRef) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return s.emptyResult(schema_ref.PrimaryKeys)
 }
 
 // GetFlightInfoExportedKeys describes GetExportedKeys.
@@ -218,27 +214,12 @@ func (s *service) GetFlightInfoExportedKeys(_ context.Context, _ flightsql.Table
 	return s.metadataInfo(desc, schema_ref.ExportedKeys), nil
 }
 
-// DoGetExportedKeys returns no keys.
-func (s *service) DoGetExportedKeys(context.Context, flightsql.TableRef) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return s.emptyResult(schema_ref.ExportedKeys)
-}
-
 // GetFlightInfoImportedKeys describes GetImportedKeys.
 func (s *service) GetFlightInfoImportedKeys(_ context.Context, _ flightsql.TableRef, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	return s.metadataInfo(desc, schema_ref.ImportedKeys), nil
 }
 
-// DoGetImportedKeys returns no keys.
-func (s *service) DoGetImportedKeys(context.Context, flightsql.TableRef) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return s.emptyResult(schema_ref.ImportedKeys)
-}
-
 // GetFlightInfoCrossReference describes GetCrossReference.
 func (s *service) GetFlightInfoCrossReference(_ context.Context, _ flightsql.CrossTableRef, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	return s.metadataInfo(desc, schema_ref.CrossReference), nil
-}
-
-// DoGetCrossReference returns no keys.
-func (s *service) DoGetCrossReference(context.Context, flightsql.CrossTableRef) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return s.emptyResult(schema_ref.CrossReference)
 }
