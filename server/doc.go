@@ -14,6 +14,11 @@
 //     cancels the query and every batch already produced is released.
 //   - Panics in RPCs and in the goroutines this package starts are
 //     recovered, logged with a stack as bugs and returned as Internal.
+//   - Sessions carry typed options (session.go): catalog, schema,
+//     ansi_quotes, time_zone, query_timeout (enforced, timeout.go),
+//     allow_view_types; SQL SET/USE reach the same options.
+//   - Bulk ingest (ingest.go) streams an upload into one atomic Insert.
+//   - Keys come from catalog.KeysProvider tables (keys.go).
 //   - Result schemas carry Flight SQL column metadata (colmeta.go) and are
 //     identical at prepare time, in FlightInfo and in the DoGet stream.
 package server
