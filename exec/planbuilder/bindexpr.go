@@ -149,8 +149,8 @@ func (c *exprCtx) bindColumn(cn *ast.ColumnName) (expr.Expr, error) {
 			}
 		}
 		if errorsIsNotFound(err) {
-			if ok, oerr := c.outerColumn(cn); ok {
-				return nil, oerr
+			if e, ok, oerr := c.outerColumn(cn); ok {
+				return e, oerr
 			}
 		}
 		return nil, err

@@ -18,7 +18,7 @@ type queryState struct {
 	// ctes is the innermost WITH definition visible, linked to outer ones.
 	ctes *cteDef
 	// outer are the scopes of enclosing queries, innermost last.
-	outer []*scope
+	outer []*outerFrame
 	// subs collects the scalar/IN/EXISTS subqueries bound by the current
 	// clause (see subquery.go); nil outside a SELECT.
 	subs *subqueryCollector

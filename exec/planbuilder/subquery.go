@@ -74,34 +74,6 @@ func (s *stmtBuilder) beginSelect(with *ast.WithClause) (func(), error) {
 	}, nil
 }
 
-// bindWhere binds a WHERE predicate with its own subquery collector and
-// returns the filtered plan: input ⋈ subqueries, filtered, projected back
-// to the input's columns.
-func (s *stmtBuilder) bindWhere(plan logical.Plan, sc *scope, where ast.ExprNode) (logical.Plan, error) {
-	selSubs := s.q.subs
-	whereSubs := &subqueryCollector{}
-	s.q.subs = whereSubs
-	c := &exprCtx{s: s, sc: sc, clause: "where clause"}
-	pred, err := c.bind(where)
-	s.q.subs = selSubs
-	if err != nil {
-		return nil, err
-	}
-	if pred, err = toBool(pred); err != nil {
-		return nil, err
-	}
-	if len(whereSubs.items) == 0 {
-		return &logical.Filter{Input: plan, Predicate: pred}, nil
-	}
-	width := plan.Schema().NumFields()
-	joined, resolve, err := whereSubs.attach(plan, nil)
-	if err != nil {
-		return nil, err
-	}
-	filtered := &logical.Filter{Input: joined, Predicate: resolve(pred)}
-	return projectPrefix(filtered, width), nil
-}
-
 // projectPrefix keeps the first width columns of p.
 func projectPrefix(p logical.Plan, width int) logical.Plan {
 	sch := p.Schema()
@@ -184,7 +156,7 @@ func (c *exprCtx) planSubquery(q ast.ResultSetNode) (logical.Plan, error) {
 	if c.s.q.subs == nil {
 		return nil, errs.NotImplementedf("subqueries are not supported in %s", c.clause)
 	}
-	c.s.q.outer = append(c.s.q.outer, c.sc)
+	c.s.q.outer = append(c.s.q.outer, &outerFrame{sc: c.sc})
 	defer func() { c.s.q.outer = c.s.q.outer[:len(c.s.q.outer)-1] }()
 	return c.s.buildQuery(q)
 }
@@ -384,14 +356,55 @@ func (c *exprCtx) bindCompareSubquery(n *ast.CompareSubqueryExpr) (expr.Expr, er
 	return expr.NewCase([]expr.When{{Cond: empty, Then: t}, {Cond: xNull, Then: null}, {Cond: notCmp, Then: f2}, {Cond: hasNull, Then: null}}, t)
 }
 
+// outerFrame is the scope of a query enclosing a subquery being bound.
+// allow is set while binding the WHERE clause of a subquery that is being
+// decorrelated (semijoin.go): only there may names resolve to it, as
+// outerRefs that the decorrelation hoists into a join condition.
+type outerFrame struct {
+	sc    *scope
+	allow bool
+}
+
+// outerRef is a column of the immediately enclosing query, referenced from
+// a subquery's WHERE clause; like aggRef it never leaves the builder.
+type outerRef struct {
+	idx  int
+	name string
+	typ  arrow.DataType
+}
+
+func (r *outerRef) Type() arrow.DataType                  { return r.typ }
+func (r *outerRef) String() string                        { return "outer." + r.name }
+func (r *outerRef) Children() []expr.Expr                 { return nil }
+func (r *outerRef) WithChildren(ch []expr.Expr) expr.Expr { return r }
+
+// hasOuterRef reports whether e reads a column of the enclosing query.
+func hasOuterRef(e expr.Expr) bool {
+	found := false
+	expr.Walk(e, func(n expr.Expr) bool {
+		if _, ok := n.(*outerRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // outerColumn resolves a name no inner scope has against the enclosing
-// queries' scopes. A match is an outer (correlated) reference.
-func (c *exprCtx) outerColumn(cn *ast.ColumnName) (bool, error) {
+// queries' scopes. A match is an outer (correlated) reference: an outerRef
+// where the innermost frame allows it, otherwise ErrNotImplemented.
+func (c *exprCtx) outerColumn(cn *ast.ColumnName) (expr.Expr, bool, error) {
 	outer := c.s.q.outer
 	for i := len(outer) - 1; i >= 0; i-- {
-		if _, err := outer[i].resolve(cn, c.clause); err == nil {
-			return true, errs.NotImplementedf("correlated subqueries are not supported yet (column '%s' refers to an outer query)", strings.TrimSpace(columnText(cn)))
+		idx, err := outer[i].sc.resolve(cn, c.clause)
+		if err != nil {
+			continue
 		}
+		if i == len(outer)-1 && outer[i].allow {
+			col := outer[i].sc.cols[idx]
+			return &outerRef{idx: idx, name: col.name, typ: col.typ}, true, nil
+		}
+		return nil, true, errs.NotImplementedf("correlated subqueries of this form are not supported yet (column '%s' refers to an outer query; supported: [NOT] EXISTS and [NOT] IN subqueries without aggregation as top-level WHERE conditions, correlated in their own WHERE)", strings.TrimSpace(columnText(cn)))
 	}
-	return false, nil
+	return nil, false, nil
 }
