@@ -453,3 +453,24 @@ func TestFactoryWithHeaders(t *testing.T) {
 		t.Fatalf("names %v", names)
 	}
 }
+
+// A fragment whose SQL was altered (to send other SQL to the remote) is
+// refused: decoding re-plans the scan and the SQL must match.
+func TestDecodeRefusesForgedSQL(t *testing.T) {
+	r := startRemote(t)
+	tbl := openTable(t, r.config(), "items")
+	sc, err := tbl.Scan(context.Background(), catalog.ScanRequest{Filters: []expr.Expr{sourcetest.Cmp(itemsSchema, "id", expr.OpGt, 3)}, Limit: -1})
+	must(t, err)
+	enc, err := tbl.EncodePartition(sc.Partitions()[0])
+	must(t, err)
+	if !strings.Contains(string(enc), "SELECT") {
+		t.Fatalf("encoding has no SQL: %s", enc)
+	}
+	forged := strings.Replace(string(enc), "SELECT", "DELETE FROM items; SELECT", 1)
+	if _, err := tbl.DecodePartition(context.Background(), []byte(forged)); !errors.Is(err, errs.ErrInvalid) {
+		t.Fatalf("forged SQL: %v", err)
+	}
+	if _, err := tbl.DecodePartition(context.Background(), enc); err != nil {
+		t.Fatalf("genuine encoding: %v", err)
+	}
+}
