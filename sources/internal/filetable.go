@@ -16,6 +16,7 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
@@ -39,19 +40,22 @@ type FileFormat struct {
 // sizes are taken at construction); files are opened in Partition.Open.
 // Safe for concurrent use.
 type FileTable struct {
-	name      string
-	format    FileFormat
-	schema    *arrow.Schema
-	files     []string
-	bytes     int64
-	batchRows int
-	opens     atomic.Int64
+	name       string
+	format     FileFormat
+	schema     *arrow.Schema // fileSchema + the Hive partition columns
+	fileSchema *arrow.Schema
+	hive       Hive
+	files      []string
+	bytes      int64
+	batchRows  int
+	opens      atomic.Int64
 }
 
 var (
 	_ catalog.Table              = (*FileTable)(nil)
 	_ catalog.StatisticsProvider = (*FileTable)(nil)
 	_ catalog.PartitionCodec     = (*FileTable)(nil)
+	_ catalog.FilterPushdowner   = (*FileTable)(nil)
 )
 
 // NewFileTable returns a table over files (already expanded and sorted:
@@ -61,7 +65,16 @@ func NewFileTable(name string, format FileFormat, schema *arrow.Schema, files []
 	if batchRows <= 0 {
 		batchRows = DefaultBatchRows
 	}
-	t := &FileTable{name: name, format: format, schema: schema, files: slices.Clone(files), batchRows: batchRows}
+	t := &FileTable{name: name, format: format, schema: schema, fileSchema: schema, files: slices.Clone(files), batchRows: batchRows}
+	hive, err := ParseHive(name, schema, files)
+	if err != nil {
+		return nil, err
+	}
+	if len(hive.Fields) > 0 {
+		t.hive = hive
+		md := schema.Metadata()
+		t.schema = arrow.NewSchema(append(slices.Clone(schema.Fields()), hive.Fields...), &md)
+	}
 	for _, f := range files {
 		if fsys.IsRemote(f) {
 			listed, err := fsys.List(context.Background(), name, f, fsys.ListOptions{})
@@ -91,36 +104,115 @@ func (t *FileTable) Files() []string { return slices.Clone(t.files) }
 // Opens counts the files opened so far (for tests and metrics).
 func (t *FileTable) Opens() int64 { return t.opens.Load() }
 
-// Scan plans one partition per file. Filters are never accepted (the table
-// has no FilterPushdowner), so any filter in req is a planner bug.
-func (t *FileTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	if len(req.Filters) > 0 {
-		return nil, errs.Internalf("%s: received filters but supports none", t.name)
+// SupportsFilters answers Exact for filters that reference only Hive
+// partition columns (evaluated per file by Scan, which skips whole files),
+// Unsupported for the rest. No I/O.
+func (t *FileTable) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) {
+	out := make([]catalog.Verdict, len(filters))
+	nfile := t.fileSchema.NumFields()
+	for i, f := range filters {
+		if len(t.hive.Fields) > 0 && OnlyColumns(f, nfile, t.schema.NumFields()) && CanEvaluate(t.schema, f) {
+			out[i] = catalog.FilterExact
+		}
+	}
+	return out, nil
+}
+
+// Scan plans one partition per file whose Hive partition values pass every
+// filter (only partition-column filters are ever accepted; others are a
+// planner bug). It does no I/O.
+func (t *FileTable) Scan(ctx context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	nfile := t.fileSchema.NumFields()
+	for _, f := range req.Filters {
+		if len(t.hive.Fields) == 0 || !OnlyColumns(f, nfile, t.schema.NumFields()) {
+			return nil, errs.Internalf("%s: received filter %s but supports only filters on Hive partition columns", t.name, f)
+		}
 	}
 	proj, err := Project(t.name, t.schema, req.Projection)
 	if err != nil {
 		return nil, err
 	}
-	s := &fileScan{proj: proj, parts: make([]catalog.Partition, len(t.files))}
+	s := &fileScan{proj: proj, total: len(t.files)}
 	for i, f := range t.files {
-		s.parts[i] = &filePartition{table: t, path: f, proj: proj, limit: req.Limit}
+		if len(req.Filters) > 0 {
+			ok, err := t.hive.FileMatches(ctx, t.schema, i, req.Filters)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", t.name, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		s.parts = append(s.parts, t.newPartition(i, f, proj, req.Limit))
 	}
 	return s, nil
+}
+
+func (t *FileTable) newPartition(idx int, path string, proj Projection, limit int64) *filePartition {
+	p := &filePartition{table: t, index: idx, path: path, proj: proj, limit: limit}
+	// The columns the format reads: the projected file columns, in order.
+	nfile := t.fileSchema.NumFields()
+	for _, c := range proj.Columns {
+		if c < nfile {
+			p.fileCols = append(p.fileCols, c)
+		}
+	}
+	if len(p.fileCols) == len(proj.Columns) {
+		p.read = proj
+	} else {
+		p.read, _ = Project(t.name, t.fileSchema, append([]int{}, p.fileCols...))
+	}
+	return p
 }
 
 type fileScan struct {
 	proj  Projection
 	parts []catalog.Partition
+	total int
 }
 
 func (s *fileScan) Schema() *arrow.Schema           { return s.proj.Schema }
 func (s *fileScan) Partitions() []catalog.Partition { return s.parts }
 
+// Describe shows the files kept by partition pruning ("files=2/8").
+func (s *fileScan) Describe() string { return fmt.Sprintf("files=%d/%d", len(s.parts), s.total) }
+
 type filePartition struct {
-	table *FileTable
-	path  string
-	proj  Projection
-	limit int64
+	table    *FileTable
+	index    int // in table.files
+	path     string
+	proj     Projection // output (table columns)
+	read     Projection // what the format reads (file columns)
+	fileCols []int
+	limit    int64
+}
+
+// withHive turns a batch of p.read's schema into one of p.proj's, adding
+// the file's partition values as constant columns. b is released.
+func (p *filePartition) withHive(b arrow.RecordBatch, mem memory.Allocator) arrow.RecordBatch {
+	t := p.table
+	if len(t.hive.Fields) == 0 || len(p.fileCols) == len(p.proj.Columns) {
+		return b
+	}
+	defer b.Release()
+	nfile := t.fileSchema.NumFields()
+	n := int(b.NumRows())
+	cols := make([]arrow.Array, len(p.proj.Columns))
+	next := 0
+	for i, c := range p.proj.Columns {
+		if c < nfile {
+			cols[i] = b.Column(next)
+			cols[i].Retain()
+			next++
+		} else {
+			cols[i] = t.hive.Column(p.index, c-nfile, n, mem)
+		}
+	}
+	out := array.NewRecordBatch(p.proj.Schema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return out
 }
 
 // Open opens the file and streams its batches; ctx cancellation ends the
@@ -139,7 +231,7 @@ func (p *filePartition) Open(ctx context.Context, mem memory.Allocator) (rr arra
 		}
 		return nil, fmt.Errorf("%s: %w", t.name, err)
 	}
-	next, err := t.format.Read(ctx, fsys.Redact(p.path), f, t.schema, p.proj, t.batchRows, mem)
+	next, err := t.format.Read(ctx, fsys.Redact(p.path), f, t.fileSchema, p.read, t.batchRows, mem)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -153,6 +245,7 @@ func (p *filePartition) Open(ctx context.Context, mem memory.Allocator) (rr arra
 		if err != nil || b == nil {
 			return b, err
 		}
+		b = p.withHive(b, mem)
 		if p.limit >= 0 && produced+b.NumRows() > p.limit {
 			cut := b.NewSlice(0, p.limit-produced)
 			b.Release()
@@ -204,7 +297,8 @@ func (t *FileTable) DecodePartition(_ context.Context, data []byte) (catalog.Par
 	if enc.Schema != t.schema.String() {
 		return nil, errs.Invalidf("%s: encoded partition is for schema %s, this node's table has %s", t.name, enc.Schema, t.schema)
 	}
-	if !slices.Contains(t.files, enc.Path) {
+	idx := slices.Index(t.files, enc.Path)
+	if idx < 0 {
 		return nil, errs.Invalidf("%s: encoded partition names file %q, which is not one of this table's files", t.name, enc.Path)
 	}
 	if enc.Limit < -1 {
@@ -217,5 +311,5 @@ func (t *FileTable) DecodePartition(_ context.Context, data []byte) (catalog.Par
 	if err != nil {
 		return nil, err
 	}
-	return &filePartition{table: t, path: enc.Path, proj: proj, limit: enc.Limit}, nil
+	return t.newPartition(idx, enc.Path, proj, enc.Limit), nil
 }
