@@ -59,7 +59,14 @@ func TestEveryNodePrints(t *testing.T) {
 	values := &logical.Values{Out: schema, Rows: [][]expr.Expr{{expr.NewLiteral(int64(1)), expr.NewLiteral("x")}}}
 	var creatable catalog.Creatable
 	var insertable catalog.Insertable = table
+	join := &logical.Join{Type: logical.JoinLeft, Left: values, Right: scan, Keys: []logical.EquiKey{{Left: id, Right: id}}, Condition: gt}
+	union := &logical.Union{Inputs: []logical.Plan{values, values}, Out: schema}
+	setop := &logical.SetOp{Kind: logical.SetExcept, All: true, Left: values, Right: values, Out: schema}
+	sub := &logical.SubqueryJoin{Kind: logical.SubqueryExists, Input: values, Subquery: scan, Name: "subquery1"}
+	window := &logical.Window{Input: values, PartitionBy: []expr.Expr{id}, OrderBy: []logical.SortKey{{Expr: id}},
+		Funcs: []expr.WindowCall{{Func: expr.WinRowNumber, DataType: arrow.PrimitiveTypes.Int64}}, Names: []string{"rn"}}
 	out := logical.Format(plan) +
+		logical.Format(join) + logical.Format(union) + logical.Format(setop) + logical.Format(sub) + logical.Format(window) +
 		logical.Format(&logical.Insert{Name: name, Target: insertable, Input: values}) +
 		logical.Format(&logical.CreateTable{Name: name, Target: creatable, TableSchema: schema}) +
 		logical.Format(&logical.DropTable{Name: name, Target: creatable, IfExists: true})
