@@ -210,6 +210,10 @@ func prune(p logical.Plan, need []int) (logical.Plan, remapping, bool) {
 		return na, m, true
 	}
 
+	if sj, ok := p.(*logical.SubqueryJoin); ok {
+		return pruneSubqueryJoin(sj, need) // subquery.go
+	}
+
 	// Other nodes (Values, Explain, Insert, DDL) need all of their
 	// children's columns and keep their own.
 	ch := p.Children()

@@ -80,31 +80,32 @@ func (s *stmtBuilder) bindWhereHoist(plan logical.Plan, sc *scope, where ast.Exp
 		}
 		local = append(local, e)
 	}
-	var pred expr.Expr
+	// Conditions without subqueries filter first (they push down to the
+	// scan); the others run over the subqueries' joined columns.
+	var plain, withSubs []expr.Expr
 	for _, e := range local {
-		if pred == nil {
-			pred = e
-			continue
-		}
-		var err error
-		if pred, err = expr.NewBinary(expr.OpAnd, pred, e); err != nil {
-			return nil, nil, err
+		if hasSubqueryRef(e) {
+			withSubs = append(withSubs, e)
+		} else {
+			plain = append(plain, e)
 		}
 	}
+	pred, err := conjoinBool(plain)
+	if err != nil {
+		return nil, nil, err
+	}
 	if pred != nil {
-		var err error
-		if pred, err = toBool(pred); err != nil {
+		plan = &logical.Filter{Input: plan, Predicate: pred}
+	}
+	if pred, err = conjoinBool(withSubs); err != nil {
+		return nil, nil, err
+	}
+	if pred != nil {
+		joined, resolve, err := whereSubs.attach(plan, nil)
+		if err != nil {
 			return nil, nil, err
 		}
-		if len(whereSubs.items) == 0 {
-			plan = &logical.Filter{Input: plan, Predicate: pred}
-		} else {
-			joined, resolve, err := whereSubs.attach(plan, nil)
-			if err != nil {
-				return nil, nil, err
-			}
-			plan = projectPrefix(&logical.Filter{Input: joined, Predicate: resolve(pred)}, width)
-		}
+		plan = projectPrefix(&logical.Filter{Input: joined, Predicate: resolve(pred)}, width)
 	}
 	for _, j := range joins {
 		nj := *j
@@ -112,6 +113,26 @@ func (s *stmtBuilder) bindWhereHoist(plan logical.Plan, sc *scope, where ast.Exp
 		plan = &nj
 	}
 	return plan, hoisted, nil
+}
+
+// conjoinBool ANDs bound conditions (as the binder binds AND) and makes
+// the result a BOOL; nil for none.
+func conjoinBool(es []expr.Expr) (expr.Expr, error) {
+	var out expr.Expr
+	for _, e := range es {
+		if out == nil {
+			out = e
+			continue
+		}
+		var err error
+		if out, err = expr.NewBinary(expr.OpAnd, out, e); err != nil {
+			return nil, err
+		}
+	}
+	if out == nil {
+		return nil, nil
+	}
+	return toBool(out)
 }
 
 // semiJoin plans conj as a semi or anti join when it has that shape (see
