@@ -18,6 +18,7 @@
 //	            environment; values are secrets and never logged or quoted
 //	            in errors
 //	cache_ttl:  how long a table listing is reused (default 5s)
+//	count_rows: ask the remote for row counts (see Statistics; default false)
 //
 // The factories connect at startup and fail fast: an unreachable remote is
 // errs.ErrUnavailable naming the config path and the URI. Remote errors
@@ -78,8 +79,12 @@
 //
 // # Statistics
 //
-// Absent: Flight SQL has no cheap way to ask for counts, and
-// FlightInfo.total_records would need the query executed remotely.
+// Absent by default: Flight SQL has no metadata call for counts. With
+// count_rows, Statistics asks for the FlightInfo of SELECT * (at most once
+// per cache_ttl per table, never reading the data) and reports its
+// total_records, when the remote gives one (≥ 0), as an Inexact row count.
+// It is off by default because some servers execute the whole query to
+// answer GetFlightInfo. Quiver itself answers -1 for table scans.
 //
 // # Lifetime
 //

@@ -77,7 +77,7 @@ func (f *fakeRemote) GetFlightInfoStatement(ctx context.Context, q fsql.Statemen
 		}
 		eps = append(eps, &flight.FlightEndpoint{Ticket: &flight.Ticket{Ticket: tkt}})
 	}
-	return &flight.FlightInfo{FlightDescriptor: desc, Endpoint: eps, TotalRecords: -1, TotalBytes: -1}, nil
+	return &flight.FlightInfo{FlightDescriptor: desc, Endpoint: eps, TotalRecords: 3, TotalBytes: -1}, nil
 }
 
 func (f *fakeRemote) DoGetStatement(ctx context.Context, tkt fsql.StatementQueryTicket) (*arrow.Schema, <-chan flight.StreamChunk, error) {
@@ -130,9 +130,19 @@ func TestEndpointsReadInOrderWithHeaders(t *testing.T) {
 	if strings.Join(rows, ",") != "1,2,3" {
 		t.Fatalf("rows %v", rows)
 	}
+	// This remote reports counts: with CountRows they are Inexact statistics.
+	cfg.CountRows = true
+	counted, err := flightsql.OpenTable(ctxT(t), cfg, "t")
+	must(t, err)
+	defer counted.Close()
+	st, err := counted.Statistics(ctxT(t))
+	must(t, err)
+	if st.NumRows != (catalog.Count{Value: 3, Precision: catalog.Inexact}) {
+		t.Fatalf("statistics %+v", st.NumRows)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.queries) != 1 || f.queries[0] != `SELECT "x" FROM "cat"."sch"."t"` {
+	if len(f.queries) != 2 || f.queries[0] != `SELECT "x" FROM "cat"."sch"."t"` {
 		t.Fatalf("queries %q", f.queries)
 	}
 	if len(f.auth) == 0 {

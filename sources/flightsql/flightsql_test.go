@@ -474,3 +474,26 @@ func TestDecodeRefusesForgedSQL(t *testing.T) {
 		t.Fatalf("genuine encoding: %v", err)
 	}
 }
+
+func TestStatisticsFromRemoteCounts(t *testing.T) {
+	r := startRemote(t)
+	tbl := openTable(t, r.config(), "items")
+	st, err := tbl.Statistics(context.Background())
+	must(t, err)
+	if st.NumRows.Precision != catalog.Absent {
+		t.Fatalf("without count_rows: %+v", st.NumRows)
+	}
+	cfg := r.config()
+	cfg.CountRows = true
+	tbl = openTable(t, cfg, "items")
+	calls := tbl.Calls()
+	st, err = tbl.Statistics(context.Background())
+	must(t, err)
+	// Quiver answers total_records = -1 for a table scan: still Absent.
+	if st.NumRows.Precision != catalog.Absent {
+		t.Fatalf("with count_rows, remote reports -1: %+v", st.NumRows)
+	}
+	if _, err := tbl.Statistics(context.Background()); err != nil || tbl.Calls() != calls+1 {
+		t.Fatalf("the count is not cached: %d calls", tbl.Calls()-calls)
+	}
+}

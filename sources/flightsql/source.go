@@ -71,6 +71,11 @@ type Config struct {
 	CacheTTL time.Duration
 	// MaxRecvMsgBytes bounds one received message (default 256 MiB).
 	MaxRecvMsgBytes int
+	// CountRows lets Statistics ask the remote for the FlightInfo of
+	// SELECT * (at most once per CacheTTL per table) and report its
+	// total_records as an Inexact row count. Off by default: some servers
+	// run the whole query to answer GetFlightInfo.
+	CountRows bool
 }
 
 // source is one configured remote: a client (a gRPC connection) shared by
@@ -82,6 +87,7 @@ type source struct {
 	schema  string
 	dialect sqlgen.Dialect
 	bind    bool
+	count   bool
 	headers []string // key, value pairs
 	ttl     time.Duration
 	dial    []grpc.DialOption
@@ -147,6 +153,9 @@ func parseOptions(opts catalog.ProviderOptions, wantTable bool) (Config, string,
 		if cfg.CacheTTL, err = time.ParseDuration(ttl); err != nil {
 			return cfg, "", errs.Invalidf("%s: want a duration such as 5s, got %q", o.Key("cache_ttl"), ttl)
 		}
+	}
+	if cfg.CountRows, err = o.Bool("count_rows", false); err != nil {
+		return cfg, "", err
 	}
 	if cfg.Headers, err = headersOption(o, opts); err != nil {
 		return cfg, "", err
@@ -270,7 +279,7 @@ func newSource(cfg Config) (*source, error) {
 		cfg.MaxRecvMsgBytes = DefaultMaxRecvMsgBytes
 	}
 	s := &source{name: cfg.Name, uri: cfg.URI, catalog: cfg.Catalog, schema: cfg.Schema, dialect: d,
-		bind: cfg.Params == ParamsBind, ttl: cfg.CacheTTL}
+		bind: cfg.Params == ParamsBind, ttl: cfg.CacheTTL, count: cfg.CountRows}
 	if s.name == "" {
 		s.name = cfg.URI
 	}

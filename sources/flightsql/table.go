@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -33,6 +34,11 @@ type Table struct {
 	schema *arrow.Schema
 	// from is the quoted, qualified table name in the remote's dialect.
 	from string
+
+	// The last row count the remote reported (CountRows), and when.
+	statsMu sync.Mutex
+	statsAt time.Time
+	stats   catalog.Statistics
 }
 
 var (
@@ -350,9 +356,33 @@ func (t *Table) DecodePartition(ctx context.Context, data []byte) (cp catalog.Pa
 	return p, nil
 }
 
-// Statistics are Absent: the remote reports no counts through Flight SQL
-// metadata (FlightInfo.total_records would need the query planned
-// remotely, which is I/O the planner's cheap statistics call must not do).
-func (t *Table) Statistics(context.Context) (catalog.Statistics, error) {
-	return catalog.Statistics{}, nil
+// Statistics are Absent unless the source was configured with CountRows:
+// then the remote's FlightInfo for SELECT * reports total_records, which
+// (when ≥ 0) is an Inexact row count, cached for the source's CacheTTL. A
+// remote that fails to answer leaves the statistics Absent (they are
+// advisory; the query itself reports the error).
+func (t *Table) Statistics(ctx context.Context) (catalog.Statistics, error) {
+	src := t.src
+	if !src.count {
+		return catalog.Statistics{}, nil
+	}
+	t.statsMu.Lock()
+	defer t.statsMu.Unlock()
+	if !t.statsAt.IsZero() && src.ttl > 0 && time.Since(t.statsAt) < src.ttl {
+		return t.stats, nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, metadataTimeout)
+	defer cancel()
+	cols := make([]string, t.schema.NumFields())
+	for i := range cols {
+		cols[i] = t.colName(i)
+	}
+	src.calls.Add(1)
+	info, err := src.client.Execute(src.ctx(cctx), sqlgen.BuildSelect(src.dialect, t.from, cols, nil, nil, -1))
+	var st catalog.Statistics
+	if err == nil && info.TotalRecords >= 0 {
+		st.NumRows = catalog.Count{Value: info.TotalRecords, Precision: catalog.Inexact}
+	}
+	t.stats, t.statsAt = st, time.Now()
+	return st, nil
 }
