@@ -32,6 +32,10 @@ type FileFormat struct {
 	// batchRows rows each. Errors name path and, when known, the line;
 	// malformed input is errs.ErrInvalid. r is closed by the caller.
 	Read func(ctx context.Context, path string, r io.Reader, schema *arrow.Schema, proj Projection, batchRows int, mem memory.Allocator) (NextFunc, error)
+	// ReadCloser, when set, is used instead of Read by formats that hold
+	// buffers between batches: the returned release func runs once when
+	// the stream is released (early or at the end), before r is closed.
+	ReadCloser func(ctx context.Context, path string, r io.Reader, schema *arrow.Schema, proj Projection, batchRows int, mem memory.Allocator) (NextFunc, func(), error)
 }
 
 // FileTable is a table over a fixed list of files of one format: one
@@ -231,7 +235,13 @@ func (p *filePartition) Open(ctx context.Context, mem memory.Allocator) (rr arra
 		}
 		return nil, fmt.Errorf("%s: %w", t.name, err)
 	}
-	next, err := t.format.Read(ctx, fsys.Redact(p.path), f, t.fileSchema, p.read, t.batchRows, mem)
+	var next NextFunc
+	var release func()
+	if t.format.ReadCloser != nil {
+		next, release, err = t.format.ReadCloser(ctx, fsys.Redact(p.path), f, t.fileSchema, p.read, t.batchRows, mem)
+	} else {
+		next, err = t.format.Read(ctx, fsys.Redact(p.path), f, t.fileSchema, p.read, t.batchRows, mem)
+	}
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -254,7 +264,12 @@ func (p *filePartition) Open(ctx context.Context, mem memory.Allocator) (rr arra
 		produced += b.NumRows()
 		return b, nil
 	}
-	return NewReader(ctx, t.format.Name+" file "+p.path, p.proj.Schema, limited, func() { f.Close() }), nil
+	return NewReader(ctx, t.format.Name+" file "+fsys.Redact(p.path), p.proj.Schema, limited, func() {
+		if release != nil {
+			release()
+		}
+		f.Close()
+	}), nil
 }
 
 // Statistics: the row count is unknown without reading (Absent); the byte
