@@ -33,8 +33,8 @@ func serveCommand(o Options) *cobra.Command {
 
 With no arguments, serves the embedded default configuration (a demo catalog).
 With --config FILE, serves that configuration.
-With PATH arguments (files or directories), serves every CSV, Parquet and
-JSON-lines file there as a table named after the file, in catalog "files",
+With PATH arguments (files or directories), serves every CSV, Parquet,
+JSON-lines and Arrow IPC file there as a table named after the file, in catalog "files",
 schema "public"; no config file is needed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfig(o, configPath, args)
@@ -80,6 +80,7 @@ func loadConfig(o Options, configPath string, paths []string) (*config.Config, e
 // fileProviders maps data file extensions to the provider that reads them.
 var fileProviders = map[string]string{
 	".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+	".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc",
 }
 
 // filesConfig builds a config serving each data file under paths as a table
