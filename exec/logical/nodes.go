@@ -235,12 +235,18 @@ func (p *Project) String() string {
 // ---- Aggregate
 
 func (a *Aggregate) Schema() *arrow.Schema {
-	fields := make([]arrow.Field, 0, len(a.GroupBy)+len(a.Aggs))
-	for i, g := range a.GroupBy {
-		fields = append(fields, arrow.Field{Name: a.GroupNames[i], Type: g.Type(), Nullable: true})
+	return AggregateSchema(a.GroupBy, a.GroupNames, a.Aggs, a.AggNames)
+}
+
+// AggregateSchema is the output of a grouping: the group-by columns then the
+// aggregates (COUNT is never NULL). Logical and physical aggregates share it.
+func AggregateSchema(groupBy []expr.Expr, groupNames []string, aggs []expr.AggregateCall, aggNames []string) *arrow.Schema {
+	fields := make([]arrow.Field, 0, len(groupBy)+len(aggs))
+	for i, g := range groupBy {
+		fields = append(fields, arrow.Field{Name: groupNames[i], Type: g.Type(), Nullable: true})
 	}
-	for i, ag := range a.Aggs {
-		fields = append(fields, arrow.Field{Name: a.AggNames[i], Type: ag.DataType, Nullable: ag.Func != expr.AggCount})
+	for i, ag := range aggs {
+		fields = append(fields, arrow.Field{Name: aggNames[i], Type: ag.DataType, Nullable: ag.Func != expr.AggCount})
 	}
 	return arrow.NewSchema(fields, nil)
 }
@@ -250,12 +256,15 @@ func (a *Aggregate) WithChildren(c []Plan) Plan {
 	n.Input = c[0]
 	return &n
 }
-func (a *Aggregate) String() string {
-	aggs := make([]string, len(a.Aggs))
-	for i, ag := range a.Aggs {
-		aggs[i] = ag.String()
+func (a *Aggregate) String() string { return "Aggregate: " + AggregateText(a.GroupBy, a.Aggs) }
+
+// AggregateText renders "group_by=[...] aggs=[...]" for EXPLAIN.
+func AggregateText(groupBy []expr.Expr, aggs []expr.AggregateCall) string {
+	parts := make([]string, len(aggs))
+	for i, ag := range aggs {
+		parts[i] = ag.String()
 	}
-	return "Aggregate: group_by=[" + JoinExprs(a.GroupBy) + "] aggs=[" + strings.Join(aggs, ", ") + "]"
+	return "group_by=[" + JoinExprs(groupBy) + "] aggs=[" + strings.Join(parts, ", ") + "]"
 }
 
 // ---- Sort

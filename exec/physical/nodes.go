@@ -224,14 +224,7 @@ func (p *ProjectExec) String() string {
 
 // Schema is the group-by columns then the aggregates; COUNT is not nullable.
 func (a *HashAggregateExec) Schema() *arrow.Schema {
-	fields := make([]arrow.Field, 0, len(a.GroupBy)+len(a.Aggs))
-	for i, g := range a.GroupBy {
-		fields = append(fields, arrow.Field{Name: a.GroupNames[i], Type: g.Type(), Nullable: true})
-	}
-	for i, ag := range a.Aggs {
-		fields = append(fields, arrow.Field{Name: a.AggNames[i], Type: ag.DataType, Nullable: ag.Func != expr.AggCount})
-	}
-	return arrow.NewSchema(fields, nil)
+	return logical.AggregateSchema(a.GroupBy, a.GroupNames, a.Aggs, a.AggNames)
 }
 func (a *HashAggregateExec) Children() []Plan { return []Plan{a.Input} }
 func (a *HashAggregateExec) WithChildren(c []Plan) Plan {
@@ -240,11 +233,7 @@ func (a *HashAggregateExec) WithChildren(c []Plan) Plan {
 	return &n
 }
 func (a *HashAggregateExec) String() string {
-	aggs := make([]string, len(a.Aggs))
-	for i, ag := range a.Aggs {
-		aggs[i] = ag.String()
-	}
-	return "HashAggregateExec: group_by=[" + logical.JoinExprs(a.GroupBy) + "] aggs=[" + strings.Join(aggs, ", ") + "]"
+	return "HashAggregateExec: " + logical.AggregateText(a.GroupBy, a.Aggs)
 }
 
 // ---- SortExec
