@@ -90,7 +90,8 @@ type source struct {
 	count   bool
 	headers []string // key, value pairs
 	ttl     time.Duration
-	dial    []grpc.DialOption
+	dial    []grpc.DialOption // for the configured URI
+	callOpt grpc.DialOption   // default call options (message size), for other locations too
 	client  *flightsql.Client
 	// calls counts RPCs started against the remote (tests check that
 	// planning does none).
@@ -295,10 +296,8 @@ func newSource(cfg Config) (*source, error) {
 	for _, k := range keys {
 		s.headers = append(s.headers, strings.ToLower(k), cfg.Headers[k])
 	}
-	s.dial = []grpc.DialOption{
-		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxRecvMsgBytes)),
-	}
+	s.callOpt = grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxRecvMsgBytes))
+	s.dial = []grpc.DialOption{grpc.WithTransportCredentials(creds), s.callOpt}
 	cl, err := flightsql.NewClient(target, nil, nil, s.dial...)
 	if err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "flightsql source %s (%s)", s.name, s.uri)
@@ -526,7 +525,7 @@ func (s *source) doGet(ctx context.Context, ep *flight.FlightEndpoint, mem memor
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := flight.NewClientWithMiddleware(target, nil, nil, grpc.WithTransportCredentials(creds), s.dial[1])
+		c, err := flight.NewClientWithMiddleware(target, nil, nil, grpc.WithTransportCredentials(creds), s.callOpt)
 		if err != nil {
 			return nil, nil, errs.Wrap(errs.ErrUnavailable, err, "flightsql source %s: endpoint location %s", s.name, loc)
 		}
