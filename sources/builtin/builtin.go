@@ -6,6 +6,7 @@ package builtin
 import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/sources/csv"
+	"github.com/quiverdb/quiver/sources/flightsql"
 	"github.com/quiverdb/quiver/sources/ipc"
 	"github.com/quiverdb/quiver/sources/jsonl"
 	"github.com/quiverdb/quiver/sources/memory"
@@ -15,7 +16,7 @@ import (
 	"github.com/quiverdb/quiver/sources/tpch"
 )
 
-// Register adds the built-in providers (memory, csv, jsonl, parquet, tpch, sqlite, postgres, ipc)
+// Register adds the built-in providers (memory, csv, jsonl, parquet, tpch, sqlite, postgres, ipc, flightsql)
 // to reg. It fails if any of those names is already registered.
 func Register(reg *catalog.Registry) error {
 	for _, p := range []struct {
@@ -30,6 +31,7 @@ func Register(reg *catalog.Registry) error {
 		{"sqlite", sqlite.Factory()},
 		{"postgres", postgres.Factory()},
 		{"ipc", ipc.Factory()},
+		{"flightsql", flightsql.Factory()},
 	} {
 		if err := reg.Register(p.name, p.factory); err != nil {
 			return err
