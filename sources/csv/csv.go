@@ -144,21 +144,11 @@ func Factory() catalog.Factory {
 		if cfg.Nulls, err = o.Strings("null"); err != nil {
 			return nil, err
 		}
-		cols, err := o.Strings("columns")
+		text, err := o.TextFile()
 		if err != nil {
 			return nil, err
 		}
-		if cols != nil {
-			if cfg.Schema, err = internal.ParseColumns(o.Key("columns"), cols); err != nil {
-				return nil, err
-			}
-		}
-		if cfg.SampleRows, err = o.Int("sample_rows", 1000); err != nil {
-			return nil, err
-		}
-		if cfg.BatchRows, err = o.Int("batch_rows", internal.DefaultBatchRows); err != nil {
-			return nil, err
-		}
+		cfg.Schema, cfg.SampleRows, cfg.BatchRows = text.Schema, text.SampleRows, text.BatchRows
 		if err := o.Unused(); err != nil {
 			return nil, err
 		}

@@ -302,3 +302,34 @@ func ParseType(s string) (arrow.DataType, error) {
 	}
 	return nil, fmt.Errorf("unknown type %q (use BIGINT, INT, DOUBLE, VARCHAR, BOOLEAN, DATE, TIMESTAMP or DECIMAL(p,s))", s)
 }
+
+// TextFileOptions are the options every text-format provider (csv, jsonl)
+// reads the same way: `columns` (declared schema, e.g. ["id BIGINT"]),
+// `sample_rows` (rows read to infer a schema, default 1000) and `batch_rows`
+// (default DefaultBatchRows).
+type TextFileOptions struct {
+	Schema     *arrow.Schema // nil: infer
+	SampleRows int
+	BatchRows  int
+}
+
+// TextFile reads the shared text-format options.
+func (o *Options) TextFile() (TextFileOptions, error) {
+	var t TextFileOptions
+	cols, err := o.Strings("columns")
+	if err != nil {
+		return t, err
+	}
+	if cols != nil {
+		if t.Schema, err = ParseColumns(o.Key("columns"), cols); err != nil {
+			return t, err
+		}
+	}
+	if t.SampleRows, err = o.Int("sample_rows", 1000); err != nil {
+		return t, err
+	}
+	if t.BatchRows, err = o.Int("batch_rows", DefaultBatchRows); err != nil {
+		return t, err
+	}
+	return t, nil
+}
