@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/sources/internal"
+	"github.com/quiverdb/quiver/sources/internal/envvar"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
 )
 
@@ -193,7 +193,7 @@ func headersOption(o *internal.Options, opts catalog.ProviderOptions) (map[strin
 		if !isStr {
 			return errs.Invalidf("%s.%s: want a string value", o.Key("headers"), k)
 		}
-		exp, err := expandEnv(s)
+		exp, err := envvar.Expand(s)
 		if err != nil {
 			return errs.Wrap(errs.ErrInvalid, err, "%s.%s", o.Key("headers"), k)
 		}
@@ -217,32 +217,6 @@ func headersOption(o *internal.Options, opts catalog.ProviderOptions) (map[strin
 		return nil, errs.Invalidf("%s: want a map of header names to values", o.Key("headers"))
 	}
 	return out, nil
-}
-
-// expandEnv replaces ${NAME} with the environment variable NAME (which must
-// be set). Only the braced form is expanded.
-func expandEnv(s string) (string, error) {
-	var sb strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			sb.WriteString(s)
-			return sb.String(), nil
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			sb.WriteString(s)
-			return sb.String(), nil
-		}
-		name := s[i+2 : i+j]
-		v, ok := os.LookupEnv(name)
-		if !ok || name == "" {
-			return "", fmt.Errorf("environment variable %q is not set", name)
-		}
-		sb.WriteString(s[:i])
-		sb.WriteString(v)
-		s = s[i+j+1:]
-	}
 }
 
 // parseURI returns the gRPC target and transport credentials of a URI.

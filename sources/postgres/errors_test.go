@@ -15,6 +15,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/internal/envvar"
 	"github.com/quiverdb/quiver/sources/postgres/pgtest"
 	"github.com/quiverdb/quiver/sources/sourcetest"
 )
@@ -93,7 +94,7 @@ func TestFactoryOptions(t *testing.T) {
 	if _, err := f.Table(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn": cluster.DSN()}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), path+".table") {
 		t.Errorf("table provider without table: %v, want ErrInvalid naming %s.table", err, path)
 	}
-	if got, err := expandEnv("a$b${QUIVER_TEST_SET}c$$"); err != nil || got != "a$bXc$$" {
+	if got, err := envvar.Expand("a$b${QUIVER_TEST_SET}c$$"); err != nil || got != "a$bXc$$" {
 		t.Errorf("expandEnv: %q, %v", got, err)
 	}
 	if _, err := f.Schema(ctx, catalog.ProviderOptions{Path: path, Values: map[string]any{"dsn": "postgres://u:${QUIVER_TEST_UNSET_PW}@h/db"}}); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "QUIVER_TEST_UNSET_PW") {

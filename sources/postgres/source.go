@@ -17,6 +17,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/sources/internal"
+	"github.com/quiverdb/quiver/sources/internal/envvar"
 )
 
 // Defaults of the options (see doc.go).
@@ -87,7 +88,7 @@ func parseOptions(opts catalog.ProviderOptions, wantTable bool) (Config, string,
 	case dsn == "":
 		return cfg, "", errs.Invalidf("%s: a DSN is required (or %s naming an environment variable that holds it)", o.Key("dsn"), o.Key("dsn_env"))
 	default:
-		if dsn, err = expandEnv(dsn); err != nil {
+		if dsn, err = envvar.Expand(dsn); err != nil {
 			return cfg, "", errs.Wrap(errs.ErrInvalid, err, "%s", o.Key("dsn"))
 		}
 	}
@@ -330,31 +331,4 @@ func sprintf(format string, args ...any) string {
 		return format
 	}
 	return fmt.Sprintf(format, args...)
-}
-
-// expandEnv replaces ${NAME} with the environment variable NAME (which
-// must be set). Only the braced form is expanded, so a `$` elsewhere (e.g.
-// in a password) is kept as written.
-func expandEnv(s string) (string, error) {
-	var sb strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			sb.WriteString(s)
-			return sb.String(), nil
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			sb.WriteString(s)
-			return sb.String(), nil
-		}
-		name := s[i+2 : i+j]
-		v, ok := os.LookupEnv(name)
-		if !ok || name == "" {
-			return "", fmt.Errorf("environment variable %q referenced by the DSN is not set", name)
-		}
-		sb.WriteString(s[:i])
-		sb.WriteString(v)
-		s = s[i+j+1:]
-	}
 }
