@@ -111,7 +111,7 @@ func filesConfig(paths []string) (*config.Config, error) {
 		}
 		if !info.IsDir() {
 			if _, ok := fileProviders[strings.ToLower(filepath.Ext(p))]; !ok {
-				return nil, errs.Invalidf("%s: not a CSV, Parquet or JSON-lines file (by extension)", p)
+				return nil, errs.Invalidf("%s: not a CSV, Parquet, JSON-lines or Arrow IPC file (by extension)", p)
 			}
 			if err := add(p); err != nil {
 				return nil, err
@@ -131,7 +131,7 @@ func filesConfig(paths []string) (*config.Config, error) {
 		}
 	}
 	if len(tables) == 0 {
-		return nil, errs.Invalidf("no CSV, Parquet or JSON-lines files in %s", strings.Join(paths, ", "))
+		return nil, errs.Invalidf("no CSV, Parquet, JSON-lines or Arrow IPC files in %s", strings.Join(paths, ", "))
 	}
 	cfg, err := config.Parse([]byte("default_catalog: files\n"), "")
 	if err != nil {
