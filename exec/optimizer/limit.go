@@ -11,7 +11,10 @@ import (
 // (offset + count) when only Projects sit between them and the scan has
 // no Inexact or Unsupported filter (its Exact filters are applied by the
 // source, so the first n rows it returns are the first n that pass). The
-// Limit node stays: a source may return more rows than asked.
+// Limit node stays: a source may return more rows than asked. Over a
+// UNION ALL, each branch gets its own Limit of offset + count (no branch
+// can contribute more rows than that), which then travels down the branch
+// the same way.
 type LimitPushdown struct{}
 
 // Name implements Rule.
@@ -49,6 +52,22 @@ func pushLimit(p logical.Plan, n int64) (logical.Plan, bool) {
 			return p, false
 		}
 		return &logical.Project{Input: in, Exprs: x.Exprs, Names: x.Names}, true
+	case *logical.Union:
+		inputs := make([]logical.Plan, len(x.Inputs))
+		changed := false
+		for i, in := range x.Inputs {
+			inputs[i] = in
+			if l, ok := in.(*logical.Limit); ok && l.Offset == 0 && l.Count >= 0 && l.Count <= n {
+				continue // already as tight
+			}
+			below, _ := pushLimit(in, n)
+			inputs[i] = &logical.Limit{Input: below, Count: n}
+			changed = true
+		}
+		if !changed {
+			return p, false
+		}
+		return &logical.Union{Inputs: inputs, Out: x.Out}, true
 	case *logical.Scan:
 		if len(x.PartialFilters) > 0 || len(x.Unsupported) > 0 {
 			return p, false

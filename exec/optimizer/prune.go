@@ -1,6 +1,8 @@
 package optimizer
 
 import (
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"context"
 	"slices"
 	"sort"
@@ -28,8 +30,11 @@ func (ProjectionPruning) Rewrite(_ context.Context, p logical.Plan) (logical.Pla
 	return np, changed, nil
 }
 
-func allColumns(p logical.Plan) []int {
-	out := make([]int, p.Schema().NumFields())
+func allColumns(p logical.Plan) []int { return firstColumns(p.Schema().NumFields()) }
+
+// firstColumns is 0, 1, ..., n-1.
+func firstColumns(n int) []int {
+	out := make([]int, n)
 	for i := range out {
 		out[i] = i
 	}
@@ -210,8 +215,13 @@ func prune(p logical.Plan, need []int) (logical.Plan, remapping, bool) {
 		return na, m, true
 	}
 
-	if sj, ok := p.(*logical.SubqueryJoin); ok {
-		return pruneSubqueryJoin(sj, need) // subquery.go
+	switch n := p.(type) {
+	case *logical.SubqueryJoin:
+		return pruneSubqueryJoin(n, need) // subquery.go
+	case *logical.Window:
+		return pruneWindow(n, need)
+	case *logical.Union:
+		return pruneUnion(n, need)
 	}
 
 	// Other nodes (Values, Explain, Insert, DDL) need all of their
@@ -231,4 +241,109 @@ func prune(p logical.Plan, need []int) (logical.Plan, remapping, bool) {
 		return p, nil, false
 	}
 	return p.WithChildren(nc), nil, true
+}
+
+// pruneWindow drops the window calls nobody needs (the whole node when
+// none is left) and narrows the input to the needed pass-through columns
+// plus what the partition keys, order keys and remaining calls read.
+func pruneWindow(n *logical.Window, need []int) (logical.Plan, remapping, bool) {
+	w := n.Input.Schema().NumFields()
+	var inNeed, keptFuncs []int
+	for _, c := range need {
+		if c < w {
+			inNeed = append(inNeed, c)
+		} else {
+			keptFuncs = append(keptFuncs, c-w)
+		}
+	}
+	if len(keptFuncs) == 0 {
+		// No window value is read: the node only passes its input through.
+		child, cm, _ := prune(n.Input, inNeed)
+		return child, cm, true
+	}
+	funcs := make([]expr.WindowCall, len(keptFuncs))
+	names := make([]string, len(keptFuncs))
+	args := append([]expr.Expr(nil), n.PartitionBy...)
+	for _, k := range n.OrderBy {
+		args = append(args, k.Expr)
+	}
+	for i, f := range keptFuncs {
+		funcs[i], names[i] = n.Funcs[f], n.Names[f]
+		args = append(args, funcs[i].Exprs()...)
+	}
+	child, cm, cc := prune(n.Input, colSet(inNeed, args...))
+	shrunk := len(keptFuncs) < len(n.Funcs)
+	if !cc && !shrunk {
+		return n, nil, false
+	}
+	orderBy := make([]logical.SortKey, len(n.OrderBy))
+	for i, k := range n.OrderBy {
+		orderBy[i] = k
+		orderBy[i].Expr = cm.apply(k.Expr)
+	}
+	for i := range funcs {
+		funcs[i] = funcs[i].WithExprs(cm.applyAll(funcs[i].Exprs()))
+	}
+	nw := &logical.Window{Input: child, PartitionBy: cm.applyAll(n.PartitionBy), OrderBy: orderBy, Funcs: funcs, Names: names}
+	newW := child.Schema().NumFields()
+	if cm == nil && newW == w && !shrunk {
+		return nw, nil, true
+	}
+	m := remapping{}
+	for _, c := range inNeed {
+		if cm == nil {
+			m[c] = c
+		} else {
+			m[c] = cm[c]
+		}
+	}
+	for i, f := range keptFuncs {
+		m[w+f] = newW + i
+	}
+	return nw, m, true
+}
+
+// pruneUnion narrows every branch of a UNION ALL to the needed columns
+// (the same positions in each branch, so they stay aligned).
+func pruneUnion(n *logical.Union, need []int) (logical.Plan, remapping, bool) {
+	width := n.Out.NumFields()
+	if len(need) == 0 && width > 0 {
+		need = []int{0} // keep one column so every branch still counts rows
+	}
+	if len(need) == width {
+		changed := false
+		inputs := make([]logical.Plan, len(n.Inputs))
+		for i, in := range n.Inputs {
+			r, _, cc := prune(in, allColumns(in))
+			inputs[i] = r
+			changed = changed || cc
+		}
+		if !changed {
+			return n, nil, false
+		}
+		return &logical.Union{Inputs: inputs, Out: n.Out}, nil, true
+	}
+	inputs := make([]logical.Plan, len(n.Inputs))
+	for i, in := range n.Inputs {
+		// A Project on top selects the needed columns in order; pruning
+		// then pushes the narrowing into the branch.
+		exprs := make([]expr.Expr, len(need))
+		names := make([]string, len(need))
+		sch := in.Schema()
+		for j, c := range need {
+			f := sch.Field(c)
+			exprs[j] = &expr.Column{Index: c, Name: f.Name, DataType: f.Type}
+			names[j] = f.Name
+		}
+		r, _, _ := prune(&logical.Project{Input: in, Exprs: exprs, Names: names}, firstColumns(len(need)))
+		inputs[i] = r
+	}
+	fields := make([]arrow.Field, len(need))
+	m := remapping{}
+	for j, c := range need {
+		fields[j] = n.Out.Field(c)
+		m[c] = j
+	}
+	md := n.Out.Metadata()
+	return &logical.Union{Inputs: inputs, Out: arrow.NewSchema(fields, &md)}, m, true
 }

@@ -20,6 +20,9 @@ import (
 //     Aggregate has a GROUP BY: over a global aggregate even a constant
 //     filter must stay above, since it yields a row for empty input);
 //   - never pass a Limit (that would change which rows are kept);
+//   - go into every branch of a UNION ALL;
+//   - pass a Window when they read only its plain PARTITION BY columns;
+//   - pass a SubqueryJoin when they read only its input's columns;
 //   - at a Scan, are negotiated with the table (catalog.FilterPushdowner,
 //     columns remapped to the table's full schema): Exact conjuncts go to
 //     Scan.FullFilters and leave the Filter above; Inexact ones go to
@@ -122,8 +125,87 @@ func pushFilter(f *logical.Filter) (logical.Plan, bool, error) {
 		return pushFilterIntoJoin(f, in)
 	case *logical.Scan:
 		return pushIntoScan(f, in, conj)
+	case *logical.Union:
+		return pushIntoUnion(f, in, conj)
+	case *logical.Window:
+		return pushBelowWindow(f, in, conj)
+	case *logical.SubqueryJoin:
+		return pushBelowSubqueryJoin(f, in, conj)
 	}
 	return f, false, nil
+}
+
+// pushIntoUnion copies every non-volatile conjunct into each branch of a
+// UNION ALL (branches have the Union's column types, position for
+// position, so the conjunct binds to each unchanged). Volatile conjuncts
+// stay above: evaluating rand() once per branch is still once per row, but
+// keeping them above keeps the rule's contract simple.
+func pushIntoUnion(f *logical.Filter, u *logical.Union, conj []expr.Expr) (logical.Plan, bool, error) {
+	var below, above []expr.Expr
+	for _, c := range conj {
+		if isVolatile(c) {
+			above = append(above, c)
+		} else {
+			below = append(below, c)
+		}
+	}
+	if len(below) == 0 {
+		return f, false, nil
+	}
+	inputs := make([]logical.Plan, len(u.Inputs))
+	for i, in := range u.Inputs {
+		inputs[i] = withFilter(in, below)
+	}
+	return withFilter(&logical.Union{Inputs: inputs, Out: u.Out}, above), true, nil
+}
+
+// pushBelowWindow moves conjuncts that read only columns the Window
+// partitions by (plain column keys) below it: such a filter keeps or drops
+// whole partitions, so the window values of the rows it keeps are
+// unchanged. Anything else (a window output, an ORDER BY column) stays.
+func pushBelowWindow(f *logical.Filter, w *logical.Window, conj []expr.Expr) (logical.Plan, bool, error) {
+	partCols := map[int]bool{}
+	for _, e := range w.PartitionBy {
+		if c, ok := e.(*expr.Column); ok {
+			partCols[c.Index] = true
+		}
+	}
+	var below, above []expr.Expr
+	for _, c := range conj {
+		ok := !isVolatile(c)
+		for _, col := range expr.ColumnsUsed(c) {
+			ok = ok && partCols[col]
+		}
+		if ok && len(expr.ColumnsUsed(c)) > 0 {
+			below = append(below, c)
+		} else {
+			above = append(above, c)
+		}
+	}
+	if len(below) == 0 {
+		return f, false, nil
+	}
+	return withFilter(w.WithChildren([]logical.Plan{withFilter(w.Input, below)}), above), true, nil
+}
+
+// pushBelowSubqueryJoin moves conjuncts that read only the input's columns
+// below a SubqueryJoin: it extends each input row with a column and
+// neither drops nor repeats rows, and its subquery does not depend on the
+// input.
+func pushBelowSubqueryJoin(f *logical.Filter, sj *logical.SubqueryJoin, conj []expr.Expr) (logical.Plan, bool, error) {
+	w := sj.Input.Schema().NumFields()
+	var below, above []expr.Expr
+	for _, c := range conj {
+		if readsOnly(c, w) && !isVolatile(c) {
+			below = append(below, c)
+		} else {
+			above = append(above, c)
+		}
+	}
+	if len(below) == 0 {
+		return f, false, nil
+	}
+	return withFilter(sj.WithChildren([]logical.Plan{withFilter(sj.Input, below), sj.Subquery}), above), true, nil
 }
 
 // readsOnly reports whether e reads only columns below n.
