@@ -29,6 +29,8 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		return nil, errs.NotImplementedf("SELECT ... INTO is not supported")
 	case n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone:
 		return nil, errs.NotImplementedf("SELECT ... FOR UPDATE/SHARE is not supported")
+	case n.GroupBy != nil && n.GroupBy.Rollup:
+		return nil, errs.NotImplementedf("GROUP BY ... WITH ROLLUP is not supported yet")
 	}
 
 	restore, err := s.beginSelect(n.With)
