@@ -406,6 +406,12 @@ func arithDecimal(mem memory.Allocator, op Op, l, r arrow.Array, to *arrow.Decim
 		}
 		return nil, err
 	}
+	if done, err := arithDecimal64(op, lv, rv, ls, rs, m, lsc, rsc, to.Scale, to.Precision, out, vb); done {
+		if err != nil {
+			return fail(err)
+		}
+		return makeArray(to, m, validity, buf), nil
+	}
 	for i := 0; i < m; i++ {
 		if !validBit(vb, i) {
 			out[i] = decimal128.Num{}
