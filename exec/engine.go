@@ -110,6 +110,15 @@ func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) 
 	if err := ctx.Err(); err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "prepare cancelled")
 	}
+	var zone *time.Location
+	if tz, ok := opts.Values["time_zone"]; ok {
+		if zone, _, err = expr.ParseTimeZone(tz); err != nil {
+			return nil, errs.Invalidf("session option \"time_zone\": %v", err)
+		}
+	}
+	// Constant folding evaluates zone-dependent functions such as
+	// FROM_UNIXTIME at plan time: it must see the session's zone.
+	ctx = expr.WithStatementZone(ctx, time.Now(), zone)
 	p := e.parsers.Get().(*planbuilder.Parser)
 	b := &planbuilder.Builder{Root: e.cfg.Root, Options: opts, Funcs: e.cfg.Funcs, Limits: planbuilder.Limits{
 		MaxSQLBytes: e.lim.MaxSQLBytes, MaxNestingDepth: e.lim.MaxNestingDepth, MaxInListItems: e.lim.MaxInListItems,
@@ -153,7 +162,9 @@ func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) 
 	if err != nil {
 		return nil, err
 	}
-	return newStatement(e, sql, pp), nil
+	st = newStatement(e, sql, pp)
+	st.zone = zone
+	return st, nil
 }
 
 type stmtKind int
@@ -181,6 +192,7 @@ type Statement struct {
 	schema *arrow.Schema
 	total  int64
 	change *SessionChange // kindSession only
+	zone   *time.Location // the session's time_zone (NOW(), FROM_UNIXTIME...)
 }
 
 var emptySchema = arrow.NewSchema(nil, nil)
@@ -298,7 +310,7 @@ func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params ar
 		mem = memory.DefaultAllocator
 	}
 	// One statement time for NOW()/CURDATE()... and RAND(seed) sequences.
-	ctx = expr.WithStatement(ctx, time.Now())
+	ctx = expr.WithStatementZone(ctx, time.Now(), s.zone)
 	env := physical.Env{Mem: mem, Budget: operator.NewBudget(s.eng.lim.MemoryLimit)}
 	switch s.kind {
 	case kindSession:

@@ -15,7 +15,8 @@
 //   - Panics in RPCs and in the goroutines this package starts are
 //     recovered, logged with a stack as bugs and returned as Internal.
 //   - Sessions carry typed options (session.go): catalog, schema,
-//     ansi_quotes, time_zone, query_timeout (enforced, timeout.go),
+//     ansi_quotes, time_zone (NOW(), FROM_UNIXTIME, UNIX_TIMESTAMP run in
+//     it), query_timeout (enforced, timeout.go),
 //     allow_view_types; SQL SET/USE reach the same options.
 //   - Bulk ingest (ingest.go) streams an upload into one atomic Insert.
 //   - Keys come from catalog.KeysProvider tables (keys.go).

@@ -2,15 +2,12 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // time_zone names must resolve without the host's zoneinfo
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	pb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
@@ -21,6 +18,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
+	"github.com/quiverdb/quiver/exec/expr"
 )
 
 // Sessions are arrow-go's stateless cookie sessions (the whole option set
@@ -84,8 +82,6 @@ func unknownOption(name string) error {
 	return errs.Invalidf("unknown session option %q; valid options: %s", name, validOptions())
 }
 
-var utcOffset = regexp.MustCompile(`^([+-])(\d{2}):?(\d{2})$`)
-
 // parseOption validates text as the value of option name and returns its
 // normalized text. Errors are ErrInvalid and say what is accepted.
 func parseOption(name, text string) (string, error) {
@@ -117,25 +113,11 @@ func parseOption(name, text string) (string, error) {
 		}
 		return d.String(), nil
 	case optZone:
-		t := strings.TrimSpace(text)
-		if strings.EqualFold(t, "utc") || t == "Z" || strings.EqualFold(t, "gmt") {
-			return "UTC", nil
+		_, norm, err := expr.ParseTimeZone(text)
+		if err != nil {
+			return "", errs.Invalidf("session option %q: %v", name, err)
 		}
-		if m := utcOffset.FindStringSubmatch(t); m != nil {
-			h, _ := strconv.Atoi(m[2])
-			mins, _ := strconv.Atoi(m[3])
-			if h > 14 || mins > 59 || h == 14 && mins > 0 {
-				return "", errs.Invalidf("session option %q: offset %q is out of range (-14:00 to +14:00)", name, text)
-			}
-			return fmt.Sprintf("%s%02d:%02d", m[1], h, mins), nil
-		}
-		if t == "" || strings.EqualFold(t, "local") {
-			return "", errs.Invalidf("session option %q takes an IANA zone name (Europe/Paris), UTC or an offset (+02:00), got %q", name, text)
-		}
-		if _, err := time.LoadLocation(t); err != nil {
-			return "", errs.Invalidf("session option %q: unknown time zone %q; use an IANA name (Europe/Paris), UTC or an offset (+02:00)", name, text)
-		}
-		return t, nil
+		return norm, nil
 	default:
 		return text, nil
 	}

@@ -23,7 +23,8 @@ import (
 
 // stmtState is what one statement's evaluation shares across batches.
 type stmtState struct {
-	now   time.Time
+	now   time.Time      // the statement's instant
+	loc   *time.Location // the session time zone (never nil)
 	mu    sync.Mutex
 	rands map[int64]*lockedRand
 }
@@ -36,7 +37,41 @@ type stmtKey struct{}
 // calls it once per execution; without it NOW() reads the clock per batch
 // and RAND(seed) restarts its sequence in every batch.
 func WithStatement(ctx context.Context, now time.Time) context.Context {
-	return context.WithValue(ctx, stmtKey{}, &stmtState{now: now.UTC(), rands: map[int64]*lockedRand{}})
+	return WithStatementZone(ctx, now, time.UTC)
+}
+
+// WithStatementZone is WithStatement for a session whose time_zone is loc
+// (nil means UTC). As in MySQL, NOW(), CURDATE(), CURTIME() and
+// FROM_UNIXTIME return wall-clock values in loc, UNIX_TIMESTAMP(datetime)
+// reads its argument as a wall-clock value in loc, and the UTC_* functions
+// and UNIX_TIMESTAMP() ignore it.
+func WithStatementZone(ctx context.Context, now time.Time, loc *time.Location) context.Context {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return context.WithValue(ctx, stmtKey{}, &stmtState{now: now.UTC(), loc: loc, rands: map[int64]*lockedRand{}})
+}
+
+// sessionZone is the statement's session time zone (UTC without one).
+func sessionZone(ctx context.Context) *time.Location {
+	if st := statementOf(ctx); st != nil {
+		return st.loc
+	}
+	return time.UTC
+}
+
+// wallClock re-labels t's wall-clock reading in loc as UTC: DATETIME
+// values are zone-less and the engine stores them as UTC-labelled times.
+func wallClock(t time.Time, loc *time.Location) time.Time {
+	y, mo, d := t.In(loc).Date()
+	h, mi, sec := t.In(loc).Clock()
+	return time.Date(y, mo, d, h, mi, sec, t.Nanosecond(), time.UTC)
+}
+
+// fromWallClock is the instant at which loc's clocks read the zone-less
+// value t (a UTC-labelled wall-clock reading).
+func fromWallClock(t time.Time, loc *time.Location) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 }
 
 func statementOf(ctx context.Context) *stmtState {
@@ -682,13 +717,16 @@ func strToDate(s, f string) (time.Time, bool) {
 
 func dateBuiltins() map[string]ScalarFunc {
 	i64 := TypeInt64
-	nowFn := func(to arrow.DataType) ScalarFunc {
+	nowFn := func(to arrow.DataType, utc bool) ScalarFunc {
 		return ScalarFunc{MinArgs: 0, MaxArgs: 1, Volatile: true, AcceptsConstants: true,
 			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
 				return fixed(args, i64), to, nil
 			},
 			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 				now := statementNow(kc.Ctx)
+				if !utc {
+					now = wallClock(now, sessionZone(kc.Ctx))
+				}
 				fsp := int64(0)
 				if len(a) == 1 && validAt(a[0], 0) {
 					fsp = int64Vals(a[0])(0)
@@ -960,10 +998,18 @@ func dateBuiltins() map[string]ScalarFunc {
 			}
 			get := timeReader(a[0])
 			kc.N = a[0].Len()
+			// A TIMESTAMP with a zone is an instant; anything else is a
+			// wall-clock reading in the session time zone.
+			ts, zoned := a[0].DataType().(*arrow.TimestampType)
+			zoned = zoned && ts.TimeZone != ""
+			loc := sessionZone(kc.Ctx)
 			return rowWiseInt64(kc, a, func(i int) (int64, bool) {
 				t, ok := get(i)
 				if !ok {
 					return 0, false
+				}
+				if !zoned {
+					t = fromWallClock(t, loc)
 				}
 				if s := t.Unix(); s >= 0 {
 					return s, true
@@ -980,11 +1026,12 @@ func dateBuiltins() map[string]ScalarFunc {
 		},
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 			v := fixedVals[float64](a[0])
+			loc := sessionZone(kc.Ctx)
 			at := func(i int) (time.Time, bool) {
 				if v[i] < 0 || v[i] > 32536771199 {
 					return time.Time{}, false
 				}
-				return time.UnixMicro(int64(math.Round(v[i] * 1e6))).UTC(), true
+				return wallClock(time.UnixMicro(int64(math.Round(v[i]*1e6))), loc), true
 			}
 			if len(a) == 2 {
 				f := stringReader(a[1])
@@ -1054,10 +1101,10 @@ func dateBuiltins() map[string]ScalarFunc {
 			}, nil), nil
 		}}
 	return map[string]ScalarFunc{
-		"now": nowFn(TypeTimestamp), "current_timestamp": nowFn(TypeTimestamp), "localtime": nowFn(TypeTimestamp),
-		"localtimestamp": nowFn(TypeTimestamp), "sysdate": nowFn(TypeTimestamp), "utc_timestamp": nowFn(TypeTimestamp),
-		"curdate": nowFn(TypeDate), "current_date": nowFn(TypeDate), "utc_date": nowFn(TypeDate),
-		"curtime": nowFn(TypeTime), "current_time": nowFn(TypeTime), "utc_time": nowFn(TypeTime),
+		"now": nowFn(TypeTimestamp, false), "current_timestamp": nowFn(TypeTimestamp, false), "localtime": nowFn(TypeTimestamp, false),
+		"localtimestamp": nowFn(TypeTimestamp, false), "sysdate": nowFn(TypeTimestamp, false), "utc_timestamp": nowFn(TypeTimestamp, true),
+		"curdate": nowFn(TypeDate, false), "current_date": nowFn(TypeDate, false), "utc_date": nowFn(TypeDate, true),
+		"curtime": nowFn(TypeTime, false), "current_time": nowFn(TypeTime, false), "utc_time": nowFn(TypeTime, true),
 		"date_add": dateAdd(1), "adddate": dateAdd(1), "date_sub": dateAdd(-1), "subdate": dateAdd(-1),
 		"datediff": datediff, "timestampdiff": tsdiff, "extract": extract,
 		"year":        datePartFn(false, func(t time.Time) int64 { return int64(t.Year()) }),
@@ -1080,7 +1127,7 @@ func dateBuiltins() map[string]ScalarFunc {
 		"dayname":     nameFn(func(t time.Time) string { return dayNames[t.Weekday()] }),
 		"monthname":   nameFn(func(t time.Time) string { return monthNames[t.Month()-1] }),
 		"date_format": dateFormatFn, "str_to_date": strToDateFn,
-		"unix_timestamp": unixTS, "from_unixtime": fromUnix, "time": timeFn,
+		"unix_timestamp": unixTS, "from_unixtime": fromUnix, "time": timeFn, "convert_tz": convertTZFn,
 		"to_days": toDays, "from_days": fromDays, "makedate": makedate,
 		"date": dateMap(TypeDate, false, func(t time.Time) (time.Time, bool) { return t, true }),
 	}
