@@ -137,15 +137,13 @@ func (t *FileTable) Scan(ctx context.Context, req catalog.ScanRequest) (catalog.
 		return nil, err
 	}
 	s := &fileScan{proj: proj, total: len(t.files)}
+	keep, err := t.hive.MatchFiles(ctx, t.schema, req.Filters)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.name, err)
+	}
 	for i, f := range t.files {
-		if len(req.Filters) > 0 {
-			ok, err := t.hive.FileMatches(ctx, t.schema, i, req.Filters)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", t.name, err)
-			}
-			if !ok {
-				continue
-			}
+		if len(t.hive.Fields) > 0 && !keep[i] {
+			continue
 		}
 		s.parts = append(s.parts, t.newPartition(i, f, proj, req.Limit))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
 )
@@ -22,8 +23,10 @@ const HiveDefault = "__HIVE_DEFAULT_PARTITION__"
 // trailing `key=value` directories of each file's location
 // (.../year=2024/month=01/f.parquet). Every file must have the same keys in
 // the same order. A key's column is BIGINT when every value parses as an
-// integer, else VARCHAR; HiveDefault and empty values are NULL. Immutable
-// and safe for concurrent use; the zero value has no columns.
+// integer, DATE when every value is a YYYY-MM-DD date, else VARCHAR;
+// HiveDefault and empty values are NULL (a key whose values are all NULL is
+// VARCHAR). Immutable and safe for concurrent use; the zero value has no
+// columns.
 type Hive struct {
 	// Fields are the partition columns, in directory order.
 	Fields []arrow.Field
@@ -82,18 +85,29 @@ func ParseHive(table string, fileSchema *arrow.Schema, files []string) (Hive, er
 		if len(fileSchema.FieldIndices(key)) > 0 {
 			return Hive{}, errs.Invalidf("%s: Hive partition key %q is also a column of the files; rename the directory key or the column", table, key)
 		}
-		isInt := true
+		isInt, isDate, any := true, true, false
 		for _, fv := range h.Values {
 			if v := fv[k]; v != nil {
-				if _, err := strconv.ParseInt(*v, 10, 64); err != nil {
-					isInt = false
-					break
+				any = true
+				if isInt {
+					if _, err := strconv.ParseInt(*v, 10, 64); err != nil {
+						isInt = false
+					}
+				}
+				if isDate {
+					if _, ok := parseHiveDate(*v); !ok {
+						isDate = false
+					}
 				}
 			}
 		}
 		t := arrow.DataType(arrow.BinaryTypes.String)
-		if isInt {
+		switch {
+		case !any:
+		case isInt:
 			t = arrow.PrimitiveTypes.Int64
+		case isDate:
+			t = arrow.FixedWidthTypes.Date32
 		}
 		h.Fields = append(h.Fields, arrow.Field{Name: key, Type: t, Nullable: true})
 	}
@@ -112,6 +126,19 @@ func (h *Hive) Column(f, k, n int, mem memory.Allocator) arrow.Array {
 			b.AppendNulls(n)
 		} else {
 			x, _ := strconv.ParseInt(*v, 10, 64)
+			b.Reserve(n)
+			for i := 0; i < n; i++ {
+				b.UnsafeAppend(x)
+			}
+		}
+		return b.NewArray()
+	case arrow.DATE32:
+		b := array.NewDate32Builder(mem)
+		defer b.Release()
+		if v == nil {
+			b.AppendNulls(n)
+		} else {
+			x, _ := parseHiveDate(*v)
 			b.Reserve(n)
 			for i := 0; i < n; i++ {
 				b.UnsafeAppend(x)
@@ -178,4 +205,144 @@ func (h *Hive) FileMatches(ctx context.Context, schema *arrow.Schema, f int, pre
 	}
 	defer out.Release()
 	return out.NumRows() == 1, nil
+}
+
+// parseHiveDate parses a directory value as DATE: exactly YYYY-MM-DD
+// (no surrounding blanks, unlike ParseDate for text cells).
+func parseHiveDate(s string) (arrow.Date32, bool) {
+	if strings.TrimSpace(s) != s {
+		return 0, false
+	}
+	return ParseDate(s)
+}
+
+// Value returns file f's value of key k as a Go value in expr.Literal's
+// convention (int64 for BIGINT, arrow.Date32 for DATE, string for VARCHAR),
+// or nil for NULL.
+func (h *Hive) Value(f, k int) any {
+	v := h.Values[f][k]
+	if v == nil {
+		return nil
+	}
+	switch h.Fields[k].Type.ID() {
+	case arrow.INT64:
+		x, _ := strconv.ParseInt(*v, 10, 64)
+		return x
+	case arrow.DATE32:
+		x, _ := parseHiveDate(*v)
+		return x
+	}
+	return *v
+}
+
+// MatchFiles evaluates preds (over schema, whose last len(h.Fields) columns
+// are the partition columns and which reference only those) once over a
+// batch holding one row per file, and reports per file whether every
+// predicate is TRUE. The file columns are NULL in that batch, so a predicate
+// touching them is the caller's bug, not a reason to keep a file. With no
+// predicates every file matches. It allocates from a private Go allocator
+// and does no I/O.
+func (h *Hive) MatchFiles(ctx context.Context, schema *arrow.Schema, preds []expr.Expr) ([]bool, error) {
+	n := len(h.Values)
+	keep := make([]bool, n)
+	for i := range keep {
+		keep[i] = true
+	}
+	if len(preds) == 0 || n == 0 {
+		return keep, nil
+	}
+	mem := memory.NewGoAllocator()
+	b := h.filesBatch(schema, mem)
+	defer b.Release()
+	for _, p := range preds {
+		mask, err := expr.Eval(ctx, p, b, mem)
+		if err != nil {
+			return nil, fmt.Errorf("evaluating partition filter %s: %w", p, err)
+		}
+		m, ok := mask.(*array.Boolean)
+		if !ok || m.Len() != n {
+			mask.Release()
+			return nil, errs.Internalf("partition filter %s evaluated to %s of %d rows, want BOOLEAN of %d", p, mask.DataType(), mask.Len(), n)
+		}
+		for i := 0; i < n; i++ {
+			if keep[i] && (m.IsNull(i) || !m.Value(i)) {
+				keep[i] = false
+			}
+		}
+		mask.Release()
+	}
+	return keep, nil
+}
+
+// filesBatch is a batch of schema with one row per file: NULL file columns,
+// then each file's partition values.
+func (h *Hive) filesBatch(schema *arrow.Schema, mem memory.Allocator) arrow.RecordBatch {
+	n := len(h.Values)
+	nfile := schema.NumFields() - len(h.Fields)
+	cols := make([]arrow.Array, schema.NumFields())
+	for i := 0; i < nfile; i++ {
+		cols[i] = array.MakeArrayOfNull(mem, schema.Field(i).Type, n)
+	}
+	for k, f := range h.Fields {
+		b := array.NewBuilder(mem, f.Type)
+		b.Reserve(n)
+		for fi := 0; fi < n; fi++ {
+			switch v := h.Value(fi, k).(type) {
+			case nil:
+				b.AppendNull()
+			case int64:
+				b.(*array.Int64Builder).UnsafeAppend(v)
+			case arrow.Date32:
+				b.(*array.Date32Builder).UnsafeAppend(v)
+			case string:
+				b.(*array.StringBuilder).Append(v)
+			}
+		}
+		cols[nfile+k] = b.NewArray()
+		b.Release()
+	}
+	out := array.NewRecordBatch(schema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	return out
+}
+
+// ColumnStatistics returns key k's Exact statistics over files whose row
+// counts are rows[f] (rows[f] < 0: unknown, which makes the null count
+// Absent): the null count is the rows of files with a NULL value, min/max
+// the smallest and largest value of the files holding at least one row
+// (files with rows[f] < 0 count as holding rows).
+func (h *Hive) ColumnStatistics(k int, rows []int64) catalog.ColumnStatistics {
+	var cs catalog.ColumnStatistics
+	nulls, nullsKnown := int64(0), true
+	var lo, hi any
+	for f := range h.Values {
+		if f < len(rows) && rows[f] == 0 {
+			continue
+		}
+		v := h.Value(f, k)
+		if v == nil {
+			if f >= len(rows) || rows[f] < 0 {
+				nullsKnown = false
+			} else {
+				nulls += rows[f]
+			}
+			continue
+		}
+		if lo == nil || CompareValues(v, lo) < 0 {
+			lo = v
+		}
+		if hi == nil || CompareValues(v, hi) > 0 {
+			hi = v
+		}
+	}
+	if nullsKnown {
+		cs.NullCount = catalog.Count{Value: nulls, Precision: catalog.Exact}
+	}
+	if lo != nil {
+		cs.Min = catalog.Bound{Value: lo, Precision: catalog.Exact}
+		cs.Max = catalog.Bound{Value: hi, Precision: catalog.Exact}
+	}
+	return cs
 }

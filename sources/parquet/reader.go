@@ -47,6 +47,9 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if p.t.fileView != nil {
+		return p.openHive(ctx, mem) // Hive partition columns: see hive.go
+	}
 	f := p.file
 	ioCount.Add(1)
 

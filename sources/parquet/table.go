@@ -21,6 +21,7 @@ import (
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/internal"
 	"github.com/quiverdb/quiver/sources/internal/fsys"
 )
 
@@ -191,16 +192,22 @@ type rowGroupInfo struct {
 }
 
 type fileInfo struct {
+	index  int    // in Table.files (and Table.hive.Values)
 	key    string // how partitions name the file (relative to BaseDir when under it)
 	path   string // absolute path
 	size   int64
 	md     *metadata.FileMetaData
-	leaves [][]int // per top-level column, its leaf column indices in this file
+	leaves [][]int // per top-level column, its leaf column indices in this file (none for Hive columns)
 	rgs    []rowGroupInfo
 }
 
 // Table is a Parquet table: immutable, safe for concurrent use. It holds
 // only footer metadata; files are opened by Partition.Open.
+//
+// When the files sit in Hive-style `key=value` directories, the table's
+// schema is the files' columns followed by one column per key (see
+// internal.ParseHive): filters on those columns are Exact and prune whole
+// files, and their statistics are Exact.
 type Table struct {
 	name   string // config path or file name, for messages
 	schema *arrow.Schema
@@ -208,6 +215,14 @@ type Table struct {
 	files  []*fileInfo
 	byKey  map[string]*fileInfo
 	stats  catalog.Statistics
+
+	// nfile is the number of file columns (the first nfile of schema).
+	nfile int
+	hive  internal.Hive
+	// fileView is this table restricted to the file columns, which
+	// partitions read before the Hive columns are added; nil without Hive
+	// columns.
+	fileView *Table
 }
 
 var (
@@ -237,6 +252,7 @@ func load(ctx context.Context, name, base string, paths []string) (*Table, error
 			return nil, err
 		}
 		fi.key = abs
+		fi.index = len(t.files)
 		if base != "" && !fsys.IsRemote(abs) {
 			if rel, err := filepath.Rel(base, abs); err == nil && !strings.HasPrefix(rel, "..") {
 				fi.key = filepath.ToSlash(rel)
@@ -254,10 +270,15 @@ func load(ctx context.Context, name, base string, paths []string) (*Table, error
 		t.files = append(t.files, fi)
 		t.byKey[fi.key] = fi
 	}
+	t.nfile = t.schema.NumFields()
+	if err := t.addHiveColumns(); err != nil {
+		return nil, err
+	}
 	if err := t.readStatistics(); err != nil {
 		return nil, err
 	}
 	t.stats = t.computeStatistics()
+	t.hiveStatistics(&t.stats)
 	return t, nil
 }
 
@@ -632,13 +653,24 @@ func (t *Table) Schema() *arrow.Schema { return t.schema }
 // String names the table for messages.
 func (t *Table) String() string { return "parquet " + t.name }
 
-// SupportsFilters returns Inexact for filters that can prune row groups with
-// the footers' statistics, Unsupported for the rest. Pure and cheap.
+// SupportsFilters returns Exact for filters on Hive partition columns only
+// (they prune whole files), Inexact for filters on file columns that can
+// prune row groups with the footers' statistics, Unsupported for the rest.
+// Pure and cheap.
 func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) {
 	out := make([]catalog.Verdict, len(filters))
 	for i, f := range filters {
-		if _, ok := t.compile(f); ok {
-			out[i] = catalog.FilterInexact
+		switch {
+		case t.isHiveFilter(f):
+			if internal.CanEvaluate(t.schema, f) {
+				out[i] = catalog.FilterExact
+			}
+		case t.touchesHive(f):
+			// Mixed file and partition columns: the engine evaluates it.
+		default:
+			if _, ok := t.compile(f); ok {
+				out[i] = catalog.FilterInexact
+			}
 		}
 	}
 	return out, nil
@@ -660,27 +692,47 @@ func (t *Table) RowGroupCount() int {
 	return n
 }
 
-// Scan prunes row groups with the filters (no I/O) and plans one partition
-// per surviving row group, in file order.
+// Scan prunes whole files with the Hive partition filters, then row groups
+// with the others (no I/O: footers were read at load), and plans one
+// partition per surviving row group, in file order.
 func (t *Table) Scan(ctx context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
 	proj, sc, err := t.project(req.Projection)
 	if err != nil {
 		return nil, err
 	}
 	var pruners []pruner
+	var hiveFilters []expr.Expr
 	for _, f := range req.Filters {
+		if t.isHiveFilter(f) {
+			hiveFilters = append(hiveFilters, f)
+			continue
+		}
+		if t.touchesHive(f) {
+			continue // never accepted; the engine applies it
+		}
 		if p, ok := t.compile(f); ok {
 			pruners = append(pruners, p)
 		}
 	}
+	keepFile, err := t.matchFiles(ctx, hiveFilters)
+	if err != nil {
+		return nil, err
+	}
 	limit := int64(-1)
-	if req.Limit >= 0 && len(req.Filters) == 0 {
+	if req.Limit >= 0 && len(hiveFilters) == len(req.Filters) {
+		// Every filter is an Exact partition filter, applied by skipping
+		// whole files: the first limit rows of the kept files are rows of
+		// the result.
 		limit = req.Limit
 	}
-	s := &Scan{schema: sc, total: t.RowGroupCount()}
+	s := &Scan{schema: sc, total: t.RowGroupCount(), hive: len(t.hive.Fields) > 0, totalFiles: len(t.files)}
 	var planned int64
 outer:
-	for _, f := range t.files {
+	for fi, f := range t.files {
+		if !keepFile[fi] {
+			continue
+		}
+		s.files++
 		for i := range f.rgs {
 			rg := &f.rgs[i]
 			if limit >= 0 && planned >= limit {
@@ -731,6 +783,10 @@ type Scan struct {
 	schema          *arrow.Schema
 	parts           []catalog.Partition
 	total, selected int
+	// hive: the table has partition columns; files of totalFiles passed
+	// the partition filters.
+	hive              bool
+	files, totalFiles int
 }
 
 var _ catalog.Scan = (*Scan)(nil)
@@ -745,5 +801,15 @@ func (s *Scan) Partitions() []catalog.Partition { return s.parts }
 // pruning (and the limit), i.e. how many the scan reads.
 func (s *Scan) RowGroups() (total, selected int) { return s.total, s.selected }
 
-// Describe renders the pruning outcome for EXPLAIN, e.g. "row_groups=3/10".
-func (s *Scan) Describe() string { return describePruned(s.selected, s.total) }
+// Files reports the table's files and how many passed the Hive partition
+// filters (all of them when the table has no partition columns).
+func (s *Scan) Files() (total, selected int) { return s.totalFiles, s.files }
+
+// Describe renders the pruning outcome for EXPLAIN, e.g. "row_groups=3/10",
+// or "files=2/8 row_groups=3/10" for a table with Hive partition columns.
+func (s *Scan) Describe() string {
+	if s.hive {
+		return fmt.Sprintf("files=%d/%d %s", s.files, s.totalFiles, describePruned(s.selected, s.total))
+	}
+	return describePruned(s.selected, s.total)
+}
