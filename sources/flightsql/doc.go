@@ -19,6 +19,8 @@
 //	            in errors
 //	cache_ttl:  how long a table listing is reused (default 5s)
 //	count_rows: ask the remote for row counts (see Statistics; default false)
+//	max_streams: how many of a query's endpoints are read at once (default
+//	            2 per CPU; 1 reads them one after another)
 //
 // The factories connect at startup and fail fast: an unreachable remote is
 // errs.ErrUnavailable naming the config path and the URI. Remote errors
@@ -43,13 +45,20 @@
 // when every filter is Exact, and all accepted filters are).
 // Scan.Describe() shows the remote and the SQL, for EXPLAIN.
 //
-// The scan is one partition. Partition.Open executes the SQL
-// (GetFlightInfo) and reads the returned endpoints one after another with
-// DoGet (endpoints with a location are read from that location). Reading
-// endpoints in parallel, one partition each, is future work: the endpoints
-// exist only after GetFlightInfo, which is I/O and may not happen in Scan.
-// Cancelling the context cancels the DoGet stream; releasing the reader
-// early cancels it too. Batches must arrive with exactly the table's
+// The remote's endpoints are its partitions, but they exist only after
+// GetFlightInfo, which is I/O and may not happen in Scan: so the scan is one
+// partition, and Partition.Open executes the SQL (GetFlightInfo) and reads
+// the returned endpoints concurrently with DoGet, at most max_streams at
+// once (default min(endpoints, 2×GOMAXPROCS)), handing batches on in
+// arrival order. A query with a pushed LIMIT (or, when pushed, ORDER BY)
+// reads them one after another, in the remote's order. An endpoint whose
+// location is empty, the source's own URI or arrow-flight-reuse-connection
+// is read over the source's connection; any other location gets one
+// connection per read, shared by that location's endpoints and closed when
+// the read ends. The first failing endpoint fails the read (naming the
+// source, the table and the endpoint) and stops the other streams.
+// Cancelling the context cancels every DoGet stream; releasing the reader
+// early does too, and no reader goroutine outlives the Release. Batches must arrive with exactly the table's
 // column types; a table changed on the remote since it was resolved is an
 // error asking to re-plan, and a table dropped there is errs.ErrNotFound
 // naming it.

@@ -2,6 +2,7 @@ package flightsql_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -112,7 +113,7 @@ func startFake(t *testing.T) (*fakeRemote, string) {
 	return f, "grpc://" + srv.Addr().String()
 }
 
-func TestEndpointsReadInOrderWithHeaders(t *testing.T) {
+func TestEndpointsReadWithHeaders(t *testing.T) {
 	f, uri := startFake(t)
 	cfg := flightsql.Config{Name: "fake", URI: uri, Catalog: "cat", Schema: "sch", Dialect: "postgres",
 		Headers: map[string]string{"authorization": "Bearer tok"}}
@@ -127,6 +128,7 @@ func TestEndpointsReadInOrderWithHeaders(t *testing.T) {
 	tbl, err := sch.Table(ctxT(t), "t")
 	must(t, err)
 	_, rows := readAll(t, tbl, catalog.ScanRequest{Limit: -1})
+	slices.Sort(rows) // endpoints are read concurrently
 	if strings.Join(rows, ",") != "1,2,3" {
 		t.Fatalf("rows %v", rows)
 	}

@@ -71,6 +71,10 @@ type Config struct {
 	CacheTTL time.Duration
 	// MaxRecvMsgBytes bounds one received message (default 256 MiB).
 	MaxRecvMsgBytes int
+	// MaxStreams bounds how many of a query's endpoints are read at once
+	// (default min(endpoints, 2×GOMAXPROCS); 1 reads them one after
+	// another). Queries with a pushed LIMIT always read in order.
+	MaxStreams int
 	// CountRows lets Statistics ask the remote for the FlightInfo of
 	// SELECT * (at most once per CacheTTL per table) and report its
 	// total_records as an Inexact row count. Off by default: some servers
@@ -88,11 +92,13 @@ type source struct {
 	dialect sqlgen.Dialect
 	bind    bool
 	count   bool
-	headers []string // key, value pairs
-	ttl     time.Duration
-	dial    []grpc.DialOption // for the configured URI
-	callOpt grpc.DialOption   // default call options (message size), for other locations too
-	client  *flightsql.Client
+	// maxStreams is Config.MaxStreams (0: the default).
+	maxStreams int
+	headers    []string // key, value pairs
+	ttl        time.Duration
+	dial       []grpc.DialOption // for the configured URI
+	callOpt    grpc.DialOption   // default call options (message size), for other locations too
+	client     *flightsql.Client
 	// calls counts RPCs started against the remote (tests check that
 	// planning does none).
 	calls atomic.Int64
@@ -156,6 +162,9 @@ func parseOptions(opts catalog.ProviderOptions, wantTable bool) (Config, string,
 		}
 	}
 	if cfg.CountRows, err = o.Bool("count_rows", false); err != nil {
+		return cfg, "", err
+	}
+	if cfg.MaxStreams, err = o.Int("max_streams", 0); err != nil {
 		return cfg, "", err
 	}
 	if cfg.Headers, err = headersOption(o, opts); err != nil {
@@ -254,7 +263,7 @@ func newSource(cfg Config) (*source, error) {
 		cfg.MaxRecvMsgBytes = DefaultMaxRecvMsgBytes
 	}
 	s := &source{name: cfg.Name, uri: cfg.URI, catalog: cfg.Catalog, schema: cfg.Schema, dialect: d,
-		bind: cfg.Params == ParamsBind, ttl: cfg.CacheTTL, count: cfg.CountRows}
+		bind: cfg.Params == ParamsBind, ttl: cfg.CacheTTL, count: cfg.CountRows, maxStreams: cfg.MaxStreams}
 	if s.name == "" {
 		s.name = cfg.URI
 	}
@@ -492,9 +501,22 @@ func (s *source) readEndpoint(ctx context.Context, ep *flight.FlightEndpoint, me
 // doGet opens one endpoint's stream. The caller calls closeFn when done
 // (it releases the reader and closes a connection opened for the call).
 func (s *source) doGet(ctx context.Context, ep *flight.FlightEndpoint, mem memory.Allocator) (*flight.Reader, func(), error) {
+	return s.doGetWith(ctx, ep, mem, nil)
+}
+
+// doGetWith is doGet taking the connection for an endpoint's location from
+// locs (which the caller closes) instead of opening one for the call, when
+// locs is not nil.
+func (s *source) doGetWith(ctx context.Context, ep *flight.FlightEndpoint, mem memory.Allocator, locs *locationClients) (*flight.Reader, func(), error) {
 	cl := s.client.Client
 	closeConn := func() {}
-	if loc := endpointLocation(ep); loc != "" && loc != s.uri {
+	if loc := endpointLocation(ep); loc != "" && loc != s.uri && locs != nil {
+		c, err := locs.get(loc)
+		if err != nil {
+			return nil, nil, err
+		}
+		cl = c
+	} else if loc != "" && loc != s.uri {
 		target, creds, err := parseURI(s.name, loc)
 		if err != nil {
 			return nil, nil, err

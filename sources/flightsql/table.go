@@ -109,7 +109,7 @@ type plan struct {
 const planVersion = 1
 
 // Scan renders the query; it does no I/O. One partition reads every
-// endpoint the remote returns, in order.
+// endpoint the remote returns (concurrently when no LIMIT is pushed).
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
 	proj, err := internal.Project(t.name, t.schema, req.Projection)
 	if err != nil {
@@ -169,15 +169,20 @@ func (s *scan) Describe() string {
 }
 
 // partition is the whole query: on Open it executes the SQL on the remote
-// and reads every endpoint in order. Reading the endpoints in parallel (one
-// partition each) is future work: endpoints are known only after
-// GetFlightInfo, which is I/O and so cannot happen in Scan.
+// and reads the endpoints it returns, concurrently (see parallelStream)
+// unless the query needs them in order. The endpoints are the remote's
+// partitions, but they are known only after GetFlightInfo, which is I/O and
+// so cannot happen in Scan: the parallelism lives inside this one
+// partition.
 type partition struct {
 	t      *Table
 	schema *arrow.Schema
 	sql    string
 	args   []*expr.Literal
 	plan   plan
+	// ordered: the SQL has an ORDER BY (not pushed today), so endpoints
+	// are read in order.
+	ordered bool
 }
 
 // Open executes the query (GetFlightInfo, or in bind mode a prepared
@@ -225,16 +230,31 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 			return fail(err)
 		}
 	}
-	st := &stream{p: p, ctx: rctx, mem: mem, eps: info.Endpoint}
+	eps := info.Endpoint
+	var next internal.NextFunc
+	var stop func()
+	if workers := src.streamsFor(len(eps)); workers > 1 && !p.inOrder() {
+		ps := startParallel(rctx, p, eps, workers, mem)
+		next, stop = ps.next, ps.close
+	} else {
+		st := &stream{p: p, ctx: rctx, mem: mem, eps: eps}
+		next, stop = st.next, st.closeCurrent
+	}
 	closeFn := func() {
-		st.closeCurrent()
+		stop()
 		if closeStmt != nil {
 			closeStmt()
 		}
 		cancel()
 	}
-	return internal.NewReader(rctx, "flightsql table "+t.name, p.schema, st.next, closeFn), nil
+	return internal.NewReader(rctx, "flightsql table "+t.name, p.schema, next, closeFn), nil
 }
+
+// inOrder reports whether the endpoints must be read one after another:
+// when a LIMIT was pushed (the remote's first rows are the answer; reading
+// ahead in parallel would only fetch rows nobody needs) or an ORDER BY
+// (endpoints are ranges of the order).
+func (p *partition) inOrder() bool { return p.plan.Limit >= 0 || p.ordered }
 
 // stream walks the endpoints of one FlightInfo. Used by one goroutine.
 type stream struct {
