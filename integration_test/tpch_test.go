@@ -15,11 +15,7 @@ import (
 // tpchUnsupported lists the TPC-H queries Quiver cannot run yet, with why.
 // The test asserts they still fail: when one starts working the test fails
 // until it is removed from this list, so the list can only shrink honestly.
-var tpchUnsupported = map[string]string{
-	"q02": "correlated scalar subquery (decorrelation into a grouped join is not built yet)",
-	"q17": "correlated scalar subquery",
-	"q20": "correlated scalar subquery inside IN",
-}
+var tpchUnsupported = map[string]string{}
 
 // tpchMayBeEmpty lists queries whose answer is legitimately empty on the
 // generated data at scale 0.01 (their rows compare equal either way).

@@ -24,6 +24,9 @@ type queryState struct {
 	subs *subqueryCollector
 	// nextSub numbers SubqueryJoin columns within the statement.
 	nextSub int
+	// decor, when set, asks the next buildSelect to decorrelate its query
+	// as a scalar subquery (subquery_correlated.go); buildSelect clears it.
+	decor *decorrelation
 }
 
 // cteDef is one common table expression. Every reference builds the query

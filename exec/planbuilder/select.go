@@ -33,6 +33,7 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		return nil, errs.NotImplementedf("GROUP BY ... WITH ROLLUP is not supported yet")
 	}
 
+	dc := s.takeDecorrelation() // a correlated scalar subquery (subquery_correlated.go)
 	restore, err := s.beginSelect(n.With)
 	if err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 
 	// WHERE (its subqueries join below the filter: subquery.go)
 	if n.Where != nil {
-		if plan, err = s.bindWhere(plan, sc, n.Where); err != nil {
+		if plan, err = s.bindSubqueryWhere(dc, plan, sc, n.Where); err != nil {
 			return nil, err
 		}
 	}
@@ -123,6 +124,12 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 				}
 			}
 			order = append(order, k)
+		}
+	}
+
+	if dc != nil && dc.correlated {
+		if groupBy, groupNames, items, err = dc.extendSelect(s, n, aggMode, groupBy, groupNames, items); err != nil {
+			return nil, err
 		}
 	}
 

@@ -40,6 +40,10 @@ type pendingSubquery struct {
 	plan  logical.Plan
 	probe expr.Expr // SubqueryIn: over the clause's input, may hold refs
 	name  string
+	// corr is set for a decorrelated scalar subquery: plan outputs the
+	// value then the inner keys, and attach joins it on corr.outerKeys
+	// (subquery_correlated.go).
+	corr *decorrelation
 }
 
 // subqueryCollector gathers the subqueries of one or more clauses that
@@ -104,6 +108,23 @@ func (c *subqueryCollector) attach(plan logical.Plan, rewriteProbe func(expr.Exp
 		})
 	}
 	for _, it := range c.items {
+		if it.corr != nil {
+			keys := make([]expr.Expr, len(it.corr.outerKeys))
+			for i, k := range it.corr.outerKeys {
+				if rewriteProbe != nil {
+					var err error
+					if k, err = rewriteProbe(k); err != nil {
+						return nil, nil, err
+					}
+				}
+				keys[i] = k
+			}
+			var err error
+			if plan, err = attachCorrelated(plan, it, keys); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		probe := it.probe
 		if probe != nil {
 			if rewriteProbe != nil {
@@ -187,15 +208,17 @@ func oneColumn(p logical.Plan) error {
 func (c *exprCtx) bindSubquery(n ast.ExprNode) (expr.Expr, error) {
 	switch x := n.(type) {
 	case *ast.SubqueryExpr:
-		plan, err := c.planSubquery(x.Query)
+		plan, dc, err := c.planScalarSubquery(x.Query)
 		if err != nil {
 			return nil, err
 		}
-		if err := oneColumn(plan); err != nil {
-			return nil, err
+		if dc == nil {
+			if err := oneColumn(plan); err != nil {
+				return nil, err
+			}
 		}
 		typ := plan.Schema().Field(0).Type
-		return c.s.q.subs.add(c.s, pendingSubquery{kind: logical.SubqueryScalar, plan: plan}, typ), nil
+		return c.s.q.subs.add(c.s, pendingSubquery{kind: logical.SubqueryScalar, plan: plan, corr: dc}, typ), nil
 	case *ast.ExistsSubqueryExpr:
 		q, err := subqueryQuery(x.Sel)
 		if err != nil {
