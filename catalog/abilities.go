@@ -128,3 +128,95 @@ type Creatable interface {
 	// unless ifExists.
 	DropTable(ctx context.Context, name string, ifExists bool) error
 }
+
+// SortKey is one key of a pushed ORDER BY: a column of Table.Schema() with
+// the engine's ordering. NULLs go first when NullsFirst (the engine, like
+// MySQL, puts them first ascending and last descending, but the planner
+// always states it).
+type SortKey struct {
+	Column     int
+	Desc       bool
+	NullsFirst bool
+}
+
+// TopNRequest asks a table for the first Limit rows of its rows in the
+// order of Keys (a TopN: ORDER BY + LIMIT, any OFFSET folded into Limit).
+type TopNRequest struct {
+	// Keys are the ORDER BY keys, most significant first; never empty.
+	Keys []SortKey
+	// Limit is how many rows of the ordered result are needed (>= 0).
+	Limit int64
+}
+
+// TopNPushdowner is implemented by tables that can order rows and return
+// only the first N, e.g. with SQL's ORDER BY ... LIMIT n. The planner asks
+// only when the scan's filters are all Exact, and keeps its own TopN above
+// the scan, so a source needs to be exact about which rows it returns, not
+// about how they arrive.
+//
+// The contract (as DataFusion's for limits, extended to an order):
+//   - PushTopN is pure and cheap (no I/O) and safe for concurrent use. It
+//     answers ok=false when it cannot order by every key with exactly the
+//     engine's semantics (NULL placement, collation: the engine compares
+//     strings under its own collation, which a remote database's byte or
+//     locale order rarely matches; NaN placement for floats), and then the
+//     engine sorts. It never answers ok=true for a cheaper approximation.
+//   - With ok=true it returns a Table with the receiver's exact Schema whose
+//     Scan accepts what the receiver's accepts (the same projection and the
+//     same Exact filters; SupportsFilters need not be implemented by the
+//     returned Table: the planner negotiated with the receiver) and returns,
+//     after applying the filters, rows such that the union of its partitions
+//     contains the first Limit rows of the filtered rows in Keys order (each
+//     partition may return its own first Limit rows). Among rows that tie on
+//     every key at the boundary any may be chosen, as in the engine.
+//     ScanRequest.Limit, when set, may lower the limit further.
+//   - The returned Table keeps the receiver's lifetime: it holds no resources
+//     of its own and needs no Close.
+type TopNPushdowner interface {
+	PushTopN(req TopNRequest) (t Table, ok bool, err error)
+}
+
+// AggregateRequest asks a table to compute a GROUP BY itself.
+type AggregateRequest struct {
+	// Filters are ANDed predicates (each accepted as FilterExact by the
+	// table's SupportsFilters), bound to Table.Schema(), applied before
+	// grouping (the WHERE clause).
+	Filters []expr.Expr
+	// GroupBy are the grouping expressions, bound to Table.Schema(). Empty
+	// means one global group: exactly one output row, even over no rows.
+	GroupBy []expr.Expr
+	// Aggs are the aggregates, their arguments bound to Table.Schema(). A
+	// DISTINCT (SELECT DISTINCT) has GroupBy and no Aggs.
+	Aggs []expr.AggregateCall
+	// Schema is the output the engine's own aggregate would produce: one
+	// field per GroupBy expression then one per aggregate, with the engine's
+	// names and result types (expr.NewAggregate's MySQL rules).
+	Schema *arrow.Schema
+}
+
+// AggregatePushdowner is implemented by tables that can run a whole
+// aggregation remotely (SQL's GROUP BY). The planner asks only when the
+// aggregate sits directly on the scan (through projections) and every filter
+// of the scan is Exact; a yes replaces the engine's aggregate entirely.
+//
+// The contract:
+//   - PushAggregate is pure and cheap (no I/O) and safe for concurrent use.
+//     It answers ok=false unless every group key and aggregate has exactly
+//     the engine's semantics remotely: grouping equality (collation: string
+//     keys almost never qualify; float keys disagree on -0 and NaN), NULL
+//     handling (NULLs form one group; COUNT(col) skips NULLs; SUM/AVG/MIN/MAX
+//     over no non-NULL value is NULL, COUNT is 0), overflow (an error, never
+//     a wrapped value) and result values, rounding included (MySQL: AVG of
+//     integers is DECIMAL with 4 more scale digits, rounded half away from
+//     zero). Floating-point SUM and AVG depend on the order of additions in
+//     the engine too; a source may push them.
+//   - With ok=true it returns a Table whose Schema equals req.Schema (names
+//     and types; the planner verifies it) and whose Scan produces each group
+//     exactly once across all of its partitions (simplest: one partition),
+//     honouring ScanRequest.Projection (indexes into req.Schema) and
+//     ScanRequest.Limit. The returned Table takes no filters (it does not
+//     implement FilterPushdowner; filters above the aggregate stay in the
+//     engine), holds no resources of its own and needs no Close.
+type AggregatePushdowner interface {
+	PushAggregate(req AggregateRequest) (t Table, ok bool, err error)
+}

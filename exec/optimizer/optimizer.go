@@ -47,11 +47,16 @@ type Rule interface {
 //     connect; it reads provider statistics.
 //  6. ProjectionPruning after pushdown, so it sees where filters ended up
 //     and keeps only the columns still read above each scan.
-//  7. LimitPushdown last: it needs the final filter placement and the
+//  7. LimitPushdown: it needs the final filter placement and the
 //     scans' verdicts (a limit may pass only Exact filters). It never
 //     passes a join.
+//  8. AggregatePushdown and TopNPushdown last: they offer a whole GROUP BY,
+//     or an ORDER BY + LIMIT, to a table only once all its filters are
+//     placed and known to be Exact. The next pass prunes the columns of the
+//     scans they produce.
 func DefaultRules() []Rule {
-	return []Rule{ConstantFolding{}, FactorDisjunctions{}, PredicatePushdown{}, JoinConditions{}, JoinReorder{}, ProjectionPruning{}, LimitPushdown{}}
+	return []Rule{ConstantFolding{}, FactorDisjunctions{}, PredicatePushdown{}, JoinConditions{}, JoinReorder{}, ProjectionPruning{}, LimitPushdown{},
+		AggregatePushdown{}, TopNPushdown{}}
 }
 
 // maxPasses caps the passes over the rule list; a correct rule set reaches

@@ -198,6 +198,9 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 	if !ok || pp == nil || pp.scan == nil {
 		return nil, errs.Invalidf("postgres table %s: cannot encode a partition of type %T", t.Name(), p)
 	}
+	if pp.scan.pushed {
+		return nil, errs.NotImplementedf("postgres table %s: a partition of a pushed-down ORDER BY or GROUP BY cannot be encoded (run it on the node that planned it)", t.Name())
+	}
 	w := partitionWire{
 		V: partitionVersion, Schema: pp.t.src.schema, Table: pp.t.rel.Name, SQL: pp.sql,
 		Proj: pp.scan.proj, Limit: pp.scan.limit, Lo: pp.lo, Hi: pp.hi, Ranges: pp.scan.ranges,
@@ -270,7 +273,7 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (p catalog.Parti
 		}
 		ranges = [][2]int64{{w.Lo, w.Hi}}
 	}
-	sc, err := t.plan(req, ranges)
+	sc, err := t.plan(req, ranges, nil)
 	if err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "postgres table %s: cannot re-plan the partition", t.Name())
 	}

@@ -121,13 +121,14 @@ func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) 
 // more than partition_rows rows) are split into ctid page ranges, one
 // partition each. No I/O.
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	return t.plan(req, t.pageRanges(req.Limit))
+	return t.plan(req, t.pageRanges(req.Limit), nil)
 }
 
 // plan renders the scan's SQL: one query per ctid range, or one for the
-// whole table when ranges is empty. DecodePartition re-plans an encoded
-// partition through the same function and insists on the same SQL.
-func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64) (*Scan, error) {
+// whole table when ranges is empty; order (a pushed TopN's keys) is added
+// to every query. DecodePartition re-plans an encoded partition through the
+// same function and insists on the same SQL.
+func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64, order []sqlgen.OrderItem) (*Scan, error) {
 	n := len(t.rel.Columns)
 	proj := req.Projection
 	if proj == nil {
@@ -138,57 +139,71 @@ func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64) (*Scan, error) 
 	}
 	fields := make([]arrow.Field, len(proj))
 	cols := make([]string, len(proj))
+	decs := make([]decodeFunc, len(proj))
 	for i, p := range proj {
 		if p < 0 || p >= n {
 			return nil, errs.Invalidf("postgres table %s: projection index %d out of range (%d columns)", t.Name(), p, n)
 		}
 		fields[i] = t.schema.Field(p)
 		cols[i] = t.selectSQL(p)
+		decs[i] = t.decs[p]
 	}
-	var args []any
-	var where []string
-	for _, f := range req.Filters {
-		sql, ok := sqlgen.Translate(dialect, f, t.colSQL, &args)
-		if !ok {
-			return nil, errs.Invalidf("postgres table %s: filter %s cannot be pushed (SupportsFilters answered Unsupported)", t.Name(), f)
-		}
-		where = append(where, "("+sql+")")
+	where, args, err := t.where(req.Filters)
+	if err != nil {
+		return nil, err
 	}
 	limit := req.Limit
 	if limit < 0 {
 		limit = -1
 	}
+	q := sqlgen.Query{Cols: cols, From: t.src.qualified(t.rel.Name), Where: where, OrderBy: order, Limit: limit}
 	sc := &Scan{
 		table:   t,
 		schema:  arrow.NewSchema(fields, nil),
+		decs:    decs,
 		proj:    append([]int{}, proj...),
 		filters: append([]expr.Expr{}, req.Filters...),
 		limit:   limit,
-		base:    t.buildSQL(cols, where, limit),
+		base:    buildSQL(q),
 		args:    args,
 		count:   len(proj) == 0,
+		pushed:  len(order) > 0,
 	}
 	if len(ranges) == 0 {
 		sc.parts = []catalog.Partition{&partition{t: t, scan: sc, sql: sc.base, args: args, lo: -1, hi: -1}}
 		return sc, nil
 	}
 	for _, r := range ranges {
-		w := append(append([]string{}, where...), ctidCond(r[0], r[1])...)
-		sc.parts = append(sc.parts, &partition{t: t, scan: sc, sql: t.buildSQL(cols, w, limit), args: args, lo: r[0], hi: r[1]})
+		rq := q
+		rq.Where = append(append([]string{}, where...), ctidCond(r[0], r[1])...)
+		sc.parts = append(sc.parts, &partition{t: t, scan: sc, sql: buildSQL(rq), args: args, lo: r[0], hi: r[1]})
 	}
 	sc.ranges = len(ranges)
 	return sc, nil
 }
 
-// buildSQL renders the SELECT, or for an empty projection a count of the
-// matching rows (so no rows travel).
-func (t *Table) buildSQL(cols, where []string, limit int64) string {
-	from := t.src.qualified(t.rel.Name)
-	if len(cols) == 0 {
-		inner := sqlgen.BuildSelect(dialect, from, nil, where, nil, limit)
-		return "SELECT count(*) FROM (" + inner + ") AS q"
+// where translates the pushed filters (all accepted as Exact) into WHERE
+// conditions and their bind values.
+func (t *Table) where(filters []expr.Expr) ([]string, []any, error) {
+	var args []any
+	var where []string
+	for _, f := range filters {
+		sql, ok := sqlgen.Translate(dialect, f, t.colSQL, &args)
+		if !ok {
+			return nil, nil, errs.Invalidf("postgres table %s: filter %s cannot be pushed (SupportsFilters answered Unsupported)", t.Name(), f)
+		}
+		where = append(where, "("+sql+")")
 	}
-	return sqlgen.BuildSelect(dialect, from, cols, where, nil, limit)
+	return where, args, nil
+}
+
+// buildSQL renders the SELECT, or for an empty projection a count of the
+// rows it would return (so no rows travel).
+func buildSQL(q sqlgen.Query) string {
+	if len(q.Cols) == 0 {
+		return "SELECT count(*) FROM (" + q.SQL(dialect) + ") AS q"
+	}
+	return q.SQL(dialect)
 }
 
 func ctidCond(lo, hi int64) []string {
@@ -233,18 +248,23 @@ func (t *Table) pageRanges(limit int64) [][2]int64 {
 	return out
 }
 
-// Scan is a planned read of a Table. Immutable.
+// Scan is a planned read of a Table (or of a pushed TopN or aggregate of
+// it). Immutable.
 type Scan struct {
 	table   *Table
 	schema  *arrow.Schema
+	decs    []decodeFunc // one per output column
 	proj    []int
 	filters []expr.Expr
 	limit   int64
 	base    string // the SQL without ctid ranges
 	args    []any
 	count   bool
-	parts   []catalog.Partition
-	ranges  int
+	// pushed: the SQL carries a pushed ORDER BY or GROUP BY, which the
+	// partition encoding cannot describe.
+	pushed bool
+	parts  []catalog.Partition
+	ranges int
 }
 
 // Schema is the projected schema.
@@ -298,7 +318,7 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 	if p.scan.count {
 		args = append(args, pgx.QueryResultFormats{pgx.BinaryFormatCode})
 	} else {
-		formats := make(pgx.QueryResultFormats, len(p.scan.proj))
+		formats := make(pgx.QueryResultFormats, len(p.scan.decs))
 		for i := range formats {
 			formats[i] = pgx.BinaryFormatCode
 		}
@@ -314,10 +334,7 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 	if p.scan.count {
 		return p.openCount(ctx, mem, rows, name)
 	}
-	decs := make([]decodeFunc, len(p.scan.proj))
-	for i, c := range p.scan.proj {
-		decs[i] = p.t.decs[c]
-	}
+	decs := p.scan.decs
 	rb := array.NewRecordBuilder(mem, schema)
 	builders := rb.Fields()
 	done := false

@@ -27,6 +27,13 @@
 //     an error that wraps context.Canceled;
 //   - codec: encoded partitions decoded on a fresh table instance produce the
 //     same rows; garbage input is an error, never a panic;
+//   - TopN (TopNPushdowner tables): every accepted order, with each all-Exact
+//     filter set and several limits, returns only matching rows, enough of
+//     them, and the engine's TopN over them equals the engine's TopN over
+//     all matching rows (on the sort keys; tied rows may differ);
+//   - aggregates (AggregatePushdowner tables): every accepted GROUP BY gives
+//     the engine's HashAggregate result over the matching rows, also
+//     projected and as a bare row count; the schema is the request's;
 //   - insert (Insertable tables): rows become visible all at once; a
 //     cancelled or mismatched insert leaves nothing behind.
 //
@@ -91,6 +98,15 @@ type Harness struct {
 	// AllowEmpty accepts a table with no rows (most checks are vacuous then,
 	// so by default an empty table is a harness mistake).
 	AllowEmpty bool
+
+	// TopN are the orders tried on a catalog.TopNPushdowner; nil: each
+	// column alone, both directions, both NULL placements, and two pairs.
+	TopN [][]catalog.SortKey
+
+	// Aggregates are the GROUP BYs tried on a catalog.AggregatePushdowner;
+	// nil: COUNT(*) by each column, and each aggregate the engine accepts
+	// on each column, globally and grouped.
+	Aggregates []AggregateCase
 }
 
 // Run runs every conformance check against h, each as a subtest.
@@ -113,6 +129,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("LazyIO", k.checkLazy)
 	t.Run("Cancellation", k.checkCancel)
 	t.Run("PartitionCodec", k.checkCodec)
+	t.Run("TopN", k.checkTopN)
+	t.Run("Aggregates", k.checkAggregates)
 	t.Run("Insert", k.checkInsert)
 }
 

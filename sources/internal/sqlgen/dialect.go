@@ -87,6 +87,28 @@ type Dialect struct {
 	// Bind converts a non-NULL literal to the value handed to the driver,
 	// or ok=false when the dialect cannot take it with the same meaning.
 	Bind func(l *expr.Literal) (v any, ok bool)
+
+	// The fields below serve aggregate pushdown (see Aggregate); a zero
+	// value refuses what it would enable.
+
+	// DecimalType, when set, renders the dialect's exact DECIMAL(p,s) type
+	// for CAST; it also means decimal columns hold exact values. nil: no
+	// exact decimals (SQLite stores them as REAL).
+	DecimalType func(precision, scale int32) string
+	// DoubleType is the CAST target for double precision ("" = no cast:
+	// the dialect's float aggregates already yield doubles).
+	DoubleType string
+	// NumericDiv, when set, renders the truncating integer quotient of two
+	// exact numbers of any size (PostgreSQL's div(a, b)); AVG of integers
+	// and decimals is pushed only with it.
+	NumericDiv func(a, b string) string
+	// BoolIsInteger: booleans are stored as the integers 0 and 1, so MIN
+	// and MAX of them work (SQLite); PostgreSQL has no min(boolean).
+	BoolIsInteger bool
+	// SumIntOverflowErrors: sum() of integers raises an error when it
+	// leaves the 64-bit range instead of going inexact (SQLite), so a SUM
+	// of integers read back as an integer is exact.
+	SumIntOverflowErrors bool
 }
 
 // Postgres is PostgreSQL (pgx placeholders $n).
@@ -101,6 +123,11 @@ var Postgres = Dialect{
 	IntDivOp:          "/",
 	NaNLiteral:        "'NaN'::float8",
 	Bind:              BindNative,
+	DecimalType: func(p, s int32) string {
+		return "numeric(" + strconv.Itoa(int(p)) + "," + strconv.Itoa(int(s)) + ")"
+	},
+	DoubleType: "float8",
+	NumericDiv: func(a, b string) string { return "div(" + a + ", " + b + ")" },
 }
 
 // SQLite is SQLite (placeholders ?). Dates and timestamps bind as the
@@ -115,6 +142,10 @@ var SQLite = Dialect{
 	LikeIsASCIIFold: true,
 	IntDivOp:        "/",
 	Bind:            BindText,
+	// DoubleType stays empty: the sqlite provider reads float columns
+	// already coerced to REAL, whose sum() and avg() are REAL.
+	BoolIsInteger:        true,
+	SumIntOverflowErrors: true,
 }
 
 // MySQL is MySQL / MariaDB (placeholders ?). Its default collations are

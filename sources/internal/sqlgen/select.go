@@ -1,9 +1,6 @@
 package sqlgen
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // OrderItem is one ORDER BY key. Expr is SQL text (a quoted column or the
 // same expression colName returned for it). NullsFirst states where NULLs go
@@ -38,49 +35,5 @@ func QualifiedName(d Dialect, parts ...string) string {
 // columns, for counting). limit < 0 means no LIMIT. NULL ordering is always
 // explicit (NULLS FIRST/LAST, or for MySQL an `x IS NULL` key first).
 func BuildSelect(d Dialect, table string, cols []string, where []string, orderBy []OrderItem, limit int64) string {
-	var sb strings.Builder
-	sb.WriteString("SELECT ")
-	if len(cols) == 0 {
-		sb.WriteString("1")
-	} else {
-		sb.WriteString(strings.Join(cols, ", "))
-	}
-	sb.WriteString(" FROM ")
-	sb.WriteString(table)
-	if len(where) > 0 {
-		sb.WriteString(" WHERE ")
-		sb.WriteString(strings.Join(where, " AND "))
-	}
-	if len(orderBy) > 0 {
-		sb.WriteString(" ORDER BY ")
-		for i, o := range orderBy {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			if d.Name == MySQL.Name {
-				// MySQL has no NULLS FIRST/LAST: sort on "is null" first.
-				sb.WriteString(o.Expr + " IS NULL")
-				if o.NullsFirst {
-					sb.WriteString(" DESC")
-				}
-				sb.WriteString(", ")
-			}
-			sb.WriteString(o.Expr)
-			if o.Desc {
-				sb.WriteString(" DESC")
-			}
-			if d.Name != MySQL.Name {
-				if o.NullsFirst {
-					sb.WriteString(" NULLS FIRST")
-				} else {
-					sb.WriteString(" NULLS LAST")
-				}
-			}
-		}
-	}
-	if limit >= 0 {
-		sb.WriteString(" LIMIT ")
-		sb.WriteString(strconv.FormatInt(limit, 10))
-	}
-	return sb.String()
+	return Query{Cols: cols, From: table, Where: where, OrderBy: orderBy, Limit: limit}.SQL(d)
 }
