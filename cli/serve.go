@@ -19,6 +19,7 @@ import (
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
 	"github.com/quiverdb/quiver/server"
+	"github.com/quiverdb/quiver/sources/infoschema"
 )
 
 // shutdownGrace bounds how long a stopping server waits for running RPCs.
@@ -153,6 +154,9 @@ func serve(ctx context.Context, o Options, cfg *config.Config) error {
 		}
 	}()
 	if err := checkDefaults(root, cfg); err != nil {
+		return err
+	}
+	if err := infoschema.Attach(root); err != nil {
 		return err
 	}
 	engine := exec.New(exec.Config{Root: root, Limits: exec.Limits{

@@ -128,6 +128,15 @@ func TestADBCGoDriverQueries(t *testing.T) {
 	if len(rows) != 1 {
 		t.Fatalf("customers id=1: %v", rows)
 	}
+	// SQL consoles introspect with SHOW and INFORMATION_SCHEMA.
+	names, rows = adbcQuery(t, cnxn, "SHOW TABLES")
+	if strings.Join(names, ",") != "Tables_in_public" || len(rows) != 3 || rows[0][0] != "customers" {
+		t.Fatalf("SHOW TABLES: %v %v", names, rows)
+	}
+	_, rows = adbcQuery(t, cnxn, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'sales' AND ordinal_position = 7")
+	if len(rows) != 1 || rows[0][0] != "amount" || rows[0][1] != "decimal" {
+		t.Fatalf("information_schema.columns: %v", rows)
+	}
 	_, rows = adbcQuery(t, cnxn, "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind")
 	if len(rows) == 0 || len(rows) > 4 {
 		t.Fatalf("events kinds: %v", rows)

@@ -121,7 +121,7 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 	case *ast.RowExpr:
 		return nil, errs.NotImplementedf("row constructors (a, b) are not supported yet")
 	case *ast.VariableExpr:
-		return nil, errs.NotImplementedf("variables (@name, @@name) are not supported yet")
+		return c.bindVariable(n) // show.go
 	case *test_driver.ParamMarkerExpr:
 		return nil, errs.NotImplementedf("parameter placeholders (?) are not supported yet")
 	case *ast.DefaultExpr:
@@ -315,6 +315,8 @@ func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
 		return c.bindConvertUsing(n) // exprfuncs.go
 	case "any_value":
 		return c.bindAnyValue(n)
+	case "grouping":
+		return c.bindGrouping(n) // rollup.go
 	}
 	if n.Schema.O != "" {
 		return nil, errs.NotImplementedf("schema-qualified function %s.%s is not supported", n.Schema.O, n.FnName.O)

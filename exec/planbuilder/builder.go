@@ -65,7 +65,29 @@ func (b *Builder) Build(ctx context.Context, p *Parser, sql string) (plan logica
 		}
 	}()
 	s := &stmtBuilder{b: b, ctx: ctx, lim: lim, maxExprDepth: lim.MaxNestingDepth * exprDepthFactor}
+	if show := showOf(stmt); show != nil {
+		// SHOW and DESCRIBE become queries over INFORMATION_SCHEMA (show.go).
+		q, err := s.showSQL(show)
+		if err != nil {
+			return nil, err
+		}
+		return b.Build(ctx, p, q)
+	}
 	return s.buildStmt(stmt)
+}
+
+// showOf returns the SHOW statement stmt is (DESCRIBE t is an EXPLAIN of a
+// SHOW COLUMNS), or nil.
+func showOf(stmt ast.StmtNode) *ast.ShowStmt {
+	switch n := stmt.(type) {
+	case *ast.ShowStmt:
+		return n
+	case *ast.ExplainStmt:
+		if sh, ok := n.Stmt.(*ast.ShowStmt); ok && sh.Tp == ast.ShowColumns {
+			return sh
+		}
+	}
+	return nil
 }
 
 // stmtBuilder holds the state of one Build call.

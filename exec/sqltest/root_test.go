@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/sources/infoschema"
 	"github.com/quiverdb/quiver/sources/memory"
 	"github.com/quiverdb/quiver/sources/parquet"
 	"github.com/quiverdb/quiver/sources/tpch"
@@ -16,6 +17,7 @@ import (
 //	test.demo    sales: the demo Parquet files (Inexact row-group pruning)
 //	test.tpch    the TPC-H tables at scale 0.01 (Exact key filters), in
 //	             partitions of about 4000 rows
+//	test.information_schema  the INFORMATION_SCHEMA views
 //
 // cleanup releases every memory table's data.
 func newRoot(t *testing.T) (*catalog.Root, func()) {
@@ -34,6 +36,7 @@ func newRoot(t *testing.T) (*catalog.Root, func()) {
 	must(t, err)
 	must(t, c.AddSchema("tpch", tp))
 	must(t, root.Add(c))
+	must(t, infoschema.Attach(root))
 	return root, mem.Release
 }
 
