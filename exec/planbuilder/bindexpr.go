@@ -315,8 +315,6 @@ func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
 		return c.bindConvertUsing(n) // exprfuncs.go
 	case "any_value":
 		return c.bindAnyValue(n)
-	case "grouping":
-		return c.bindGrouping(n) // rollup.go
 	}
 	if n.Schema.O != "" {
 		return nil, errs.NotImplementedf("schema-qualified function %s.%s is not supported", n.Schema.O, n.FnName.O)
