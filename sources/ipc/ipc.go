@@ -14,7 +14,8 @@
 // Hardening (design/HARDENING.md): files are untrusted bytes. They are read
 // as a message stream (ipc.NewMessageReader with metadata and body size
 // limits), never with ipc.NewReader / ipc.NewFileReader, and the schema
-// message's field count is bounds-checked against its size before arrow-go
+// message's field counts (nested ones included) are bounds-checked against
+// its size, at most 10,000 fields nesting at most 64 deep, before arrow-go
 // decodes it. Reading happens in Partition.Open under recover(); the schema
 // is read at factory time from the first file, and every file must match it.
 package ipc
@@ -45,8 +46,11 @@ const (
 	MaxMetadataBytes = 1 << 20
 	// DefaultMaxBatchBytes bounds one record batch body.
 	DefaultMaxBatchBytes = 256 << 20
-	// maxFields bounds a schema's top-level field count.
+	// maxFields bounds a schema's field count, nested fields included.
 	maxFields = 10000
+	// maxDepth bounds how deeply fields nest (a top-level field is depth
+	// 1): arrow-go decodes and builds nested types recursively.
+	maxDepth = 64
 )
 
 var exts = []string{".arrow", ".feather", ".ipc", ".arrows"}
@@ -136,14 +140,16 @@ func openStream(path string, r io.Reader, maxBatch int64, mem memory.Allocator) 
 			return nil, errs.Wrap(errs.ErrInvalid, err, "Arrow IPC file %s", path)
 		}
 	}
-	meta, err := peekSchema(br)
+	head, meta, err := readSchemaMessage(br)
 	if err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "malformed Arrow IPC file %s", path)
 	}
 	if err := checkSchema(meta); err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "malformed Arrow IPC file %s", path)
 	}
-	mr := ipc.NewMessageReader(br, ipc.WithMetadataSizeLimit(MaxMetadataBytes), ipc.WithBodySizeLimit(maxBatch), ipc.WithAllocator(mem))
+	// The decoder reads the checked schema message again from memory, then
+	// the rest of the stream.
+	mr := ipc.NewMessageReader(io.MultiReader(bytes.NewReader(head), br), ipc.WithMetadataSizeLimit(MaxMetadataBytes), ipc.WithBodySizeLimit(maxBatch), ipc.WithAllocator(mem))
 	rd, err = ipc.NewReaderFromMessageReader(mr, ipc.WithAllocator(mem))
 	if err != nil {
 		mr.Release()
@@ -152,12 +158,14 @@ func openStream(path string, r io.Reader, maxBatch int64, mem memory.Allocator) 
 	return rd, nil
 }
 
-// peekSchema returns the first message's flatbuffer metadata without
-// consuming it.
-func peekSchema(br *bufio.Reader) ([]byte, error) {
+// readSchemaMessage reads the first message's length prefix and flatbuffer
+// metadata (at most MaxMetadataBytes, allocated only once the prefix says
+// how many bytes follow and they are under the limit). head is every byte
+// consumed; meta is its metadata part.
+func readSchemaMessage(br *bufio.Reader) (head, meta []byte, err error) {
 	pre, err := br.Peek(8)
 	if err != nil {
-		return nil, fmt.Errorf("too short for an Arrow IPC stream: %w", err)
+		return nil, nil, fmt.Errorf("too short for an Arrow IPC stream: %w", err)
 	}
 	off := 0
 	n := int64(int32(binary.LittleEndian.Uint32(pre)))
@@ -166,24 +174,22 @@ func peekSchema(br *bufio.Reader) ([]byte, error) {
 		n = int64(int32(binary.LittleEndian.Uint32(pre[4:])))
 	}
 	if n <= 0 || n > MaxMetadataBytes {
-		return nil, fmt.Errorf("schema message of %d bytes (the limit is %d)", n, MaxMetadataBytes)
+		return nil, nil, fmt.Errorf("schema message of %d bytes (the limit is %d)", n, MaxMetadataBytes)
 	}
-	if int(n)+off+4 > br.Size() {
-		// Larger than the buffer: it cannot be peeked; arrow-go's own
-		// metadata limit still applies.
-		return nil, fmt.Errorf("schema message of %d bytes is larger than supported (%d)", n, br.Size()-off-4)
+	head = make([]byte, off+4+int(n))
+	if _, err := io.ReadFull(br, head); err != nil {
+		return nil, nil, fmt.Errorf("truncated schema message: %w", err)
 	}
-	buf, err := br.Peek(off + 4 + int(n))
-	if err != nil {
-		return nil, fmt.Errorf("truncated schema message: %w", err)
-	}
-	return buf[off+4:], nil
+	return head, head[off+4:], nil
 }
 
-// checkSchema walks the flatbuffer Message → Schema → fields vector and
-// checks that the declared field count fits in the bytes present (and
-// under maxFields), so the decoder cannot be made to allocate unbounded
-// memory from a tiny forged header.
+// checkSchema walks the flatbuffer Message → Schema → fields vector, and
+// every Field's children recursively, and checks that each declared
+// vector length fits in the bytes present, that the fields number at most
+// maxFields in all and nest at most maxDepth deep, so the decoder cannot be
+// made to allocate unbounded memory (or recurse unboundedly) from a tiny
+// forged header. Offsets in a flatbuffer only point forward, so the walk
+// ends; the field budget bounds it even when tables are shared.
 func checkSchema(b []byte) error {
 	bad := errors.New("schema message is not a valid flatbuffer")
 	u32 := func(pos int) (int, bool) {
@@ -246,7 +252,45 @@ func checkSchema(b []byte) error {
 	if n > maxFields || vec+4+4*n > len(b) {
 		return fmt.Errorf("schema declares %d fields in %d bytes (at most %d fields)", n, len(b), maxFields)
 	}
-	return nil
+	total := 0
+	var walk func(vec, n, depth int) error
+	walk = func(vec, n, depth int) error {
+		if n > 0 && depth > maxDepth {
+			return fmt.Errorf("schema nests fields more than %d levels deep; flatten the nested types", maxDepth)
+		}
+		for i := 0; i < n; i++ {
+			if total++; total > maxFields {
+				return fmt.Errorf("schema declares more than %d fields, nested fields included", maxFields)
+			}
+			f, ok := deref(vec + 4 + 4*i)
+			if !ok {
+				return bad
+			}
+			cp, ok := field(f, 5) // Field.children (slots: name, nullable, type_type, type, dictionary, children)
+			if !ok {
+				return bad
+			}
+			if cp == 0 {
+				continue // a leaf
+			}
+			cv, ok := deref(cp)
+			if !ok {
+				return bad
+			}
+			cn, ok := u32(cv)
+			if !ok {
+				return bad
+			}
+			if cn > maxFields || cv+4+4*cn > len(b) {
+				return fmt.Errorf("a field declares %d children in %d bytes (at most %d fields)", cn, len(b), maxFields)
+			}
+			if err := walk(cv, cn, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(vec, n, 1)
 }
 
 // read streams one file's batches, projected.
