@@ -1,12 +1,16 @@
 package expr
 
 import (
+	"math"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/quiverdb/quiver/errs"
 )
 
 // String collation.
@@ -269,37 +273,161 @@ func IsCollatedString(t arrow.DataType) bool {
 // returned as is (retained). The caller releases the result. Operators
 // group, hash, join and sort on the keys to get MySQL's case- and
 // accent-insensitive semantics; they still output the original values.
+//
+// Keys are written straight into allocator buffers; ASCII values (the
+// common case) cost one table lookup per byte.
 func CollationKeys(mem memory.Allocator, a arrow.Array) arrow.Array {
 	if !IsCollatedString(a.DataType()) {
 		a.Retain()
 		return a
 	}
-	n := a.Len()
-	var get func(int) string
 	switch x := a.(type) {
 	case *array.String:
-		get = x.Value
+		return collationKeysOf(mem, a, x.ValueBytes(), x.ValueOffsets(), nil)
 	case *array.LargeString:
-		get = x.Value
+		return collationKeysOf(mem, a, x.ValueBytes(), x.ValueOffsets(), nil)
 	case *array.StringView:
-		get = x.Value
-	default:
-		a.Retain()
-		return a
+		return collationKeysOf[int32](mem, a, nil, nil, func(i int) []byte {
+			s := x.Value(i)
+			return unsafe.Slice(unsafe.StringData(s), len(s))
+		})
 	}
-	b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
-	defer b.Release()
-	b.Reserve(n)
-	var key []byte
+	a.Retain()
+	return a
+}
+
+// collationKeysOf builds the BINARY key array of a's values: row i is
+// vals[offs[i]-offs[0]:offs[i+1]-offs[0]], or value(i) when value is set.
+func collationKeysOf[O int32 | int64](mem memory.Allocator, a arrow.Array, vals []byte, offs []O, value func(i int) []byte) arrow.Array {
+	n := a.Len()
+	offBuf := memory.NewResizableBuffer(mem)
+	offBuf.Resize((n + 1) * arrow.Int32SizeBytes)
+	outOffs := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())
+	dataBuf := memory.NewResizableBuffer(mem)
+	// ASCII keys are never longer than their values.
+	dataBuf.Reserve(max(len(vals), 8))
+	data := dataBuf.Buf()[:0]
+	hasNulls := a.NullN() > 0
+	var base O
+	if len(offs) > 0 {
+		base = offs[0]
+	}
 	for i := 0; i < n; i++ {
-		if a.IsNull(i) {
-			b.AppendNull()
+		outOffs[i] = int32(len(data))
+		if hasNulls && a.IsNull(i) {
 			continue
 		}
-		key = CollationKey(key[:0], get(i))
-		b.Append(key)
+		var v []byte
+		if value != nil {
+			v = value(i)
+		} else {
+			v = vals[offs[i]-base : offs[i+1]-base]
+		}
+		if len(data)+len(v) > cap(data) {
+			data = growKeyData(dataBuf, data, len(v))
+		}
+		j := 0
+		for ; j < len(v); j++ {
+			c := v[j]
+			if c >= utf8.RuneSelf {
+				break
+			}
+			if w := asciiWeight[c]; w != 0 {
+				data = append(data, w)
+			}
+		}
+		if j < len(v) {
+			// Non-ASCII: the rest of the value through the general rule
+			// (its key may outgrow the value).
+			it := collIter{s: bytesToString(v[j:])}
+			for {
+				u, ok := it.next()
+				if !ok {
+					break
+				}
+				if len(data)+utf8.UTFMax > cap(data) {
+					data = growKeyData(dataBuf, data, utf8.UTFMax)
+				}
+				if u < 0x80 {
+					data = append(data, byte(u))
+				} else {
+					data = utf8.AppendRune(data, rune(u-0x80))
+				}
+			}
+		}
 	}
-	return b.NewArray()
+	if len(data) > math.MaxInt32 {
+		// Keys of one batch past 2 GiB cannot take int32 offsets; batches
+		// are far smaller, so this is a bug in the caller.
+		offBuf.Release()
+		dataBuf.Release()
+		panic("collation keys exceed 2 GiB in one batch")
+	}
+	outOffs[n] = int32(len(data))
+	dataBuf.ResizeNoShrink(len(data))
+	validity := copyValidity(mem, a)
+	d := array.NewData(arrow.BinaryTypes.Binary, n, []*memory.Buffer{validity, offBuf, dataBuf}, nil, a.NullN(), 0)
+	out := array.MakeFromData(d)
+	d.Release()
+	offBuf.Release()
+	dataBuf.Release()
+	if validity != nil {
+		validity.Release()
+	}
+	return out
+}
+
+// growKeyData grows buf to hold at least need more bytes after data and
+// returns data re-sliced over the new storage.
+func growKeyData(buf *memory.Buffer, data []byte, need int) []byte {
+	n := len(data)
+	buf.Reserve(max(2*cap(data), n+need))
+	return buf.Buf()[:n]
+}
+
+// bytesToString views b as a string without copying; b must not change
+// while the string is in use.
+func bytesToString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// WeightStringFunc is the name of the function NewCollationKey builds:
+// MySQL's WEIGHT_STRING(s), the collation weight of a string as VARBINARY.
+// Quiver's weights are its CollationKey bytes (not MySQL's byte-for-byte),
+// with the same contract: equal exactly when the strings are equal under
+// the collation, ordered bytewise as the strings are under it.
+const WeightStringFunc = "weight_string"
+
+// collationKeyFunc is the one-argument WEIGHT_STRING(s) of a VARCHAR s that
+// plan rewrites insert (see NewCollationKey): CollationKeys, written
+// straight into the result buffers. The SQL-callable WEIGHT_STRING in the
+// registry computes the same keys.
+var collationKeyFunc = ScalarFunc{
+	MinArgs: 1, MaxArgs: 1,
+	Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+		if !IsCollatedString(args[0]) {
+			return nil, nil, invalidf("collation key of a %s value: only VARCHAR has a collation", TypeName(args[0]))
+		}
+		return []arrow.DataType{nil}, arrow.BinaryTypes.Binary, nil
+	},
+	Kernel: func(kc KernelContext, args []arrow.Array) (arrow.Array, error) {
+		if !IsCollatedString(args[0].DataType()) {
+			return nil, errs.Internalf("collation key of a %s array", args[0].DataType())
+		}
+		return CollationKeys(kc.Mem, args[0]), nil
+	},
+	AcceptsConstants: true,
+}
+
+// NewCollationKey returns WEIGHT_STRING(e) for a VARCHAR expression e: a
+// VARBINARY expression whose values are equal exactly when e's are equal
+// under the collation and that sorts bytewise in e's collation order.
+// Plan rewrites substitute it for string grouping, join, sort and
+// partition keys. Any other e is returned unchanged.
+func NewCollationKey(e Expr) Expr {
+	if !IsCollatedString(e.Type()) {
+		return e
+	}
+	f := collationKeyFunc
+	return &Call{Name: WeightStringFunc, Args: []Expr{e}, DataType: arrow.BinaryTypes.Binary, Func: &f}
 }
 
 // foldText returns s in a canonical text form for case- and

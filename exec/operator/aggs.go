@@ -468,7 +468,7 @@ func newMinMaxAcc(t arrow.DataType, isMax bool) (accumulator, error) {
 	case kDec128:
 		return &minMaxDec{isMax: isMax, t: t}, nil
 	case kString, kLargeString:
-		return &minMaxBin{isMax: isMax, t: t}, nil
+		return &minMaxBin{isMax: isMax, t: t, collated: expr.IsCollatedString(t)}, nil
 	}
 	return nil, errs.NotImplementedf("MIN/MAX of a %s value", t)
 }
@@ -595,13 +595,17 @@ func (m *minMaxBool) finish(mem memory.Allocator, want arrow.DataType) (arrow.Ar
 func (m *minMaxBool) size() int64 { return 2 * int64(cap(m.vals)) }
 
 // minMaxBin keeps a copy of each group's current extreme; a replaced value
-// reuses the group's buffer when it fits.
+// reuses the group's buffer when it fits. VARCHAR values (collated) compare
+// under the string collation (expr.CompareCollated), so MIN('b', 'A') is
+// 'A'; among values equal under it the first one seen stays. VARBINARY
+// compares bytewise.
 type minMaxBin struct {
-	isMax bool
-	t     arrow.DataType
-	vals  [][]byte
-	has   []bool
-	bytes int64
+	isMax    bool
+	collated bool
+	t        arrow.DataType
+	vals     [][]byte
+	has      []bool
+	bytes    int64
 }
 
 func (m *minMaxBin) resize(n int) {
@@ -623,7 +627,7 @@ func (m *minMaxBin) update(_ context.Context, ids []int32, arg arrow.Array) erro
 			continue
 		}
 		b := bv.at(i)
-		if !m.has[g] || compareBytes(b, m.vals[g]) == want {
+		if !m.has[g] || m.compare(b, m.vals[g]) == want {
 			old := cap(m.vals[g])
 			m.vals[g] = append(m.vals[g][:0], b...)
 			m.bytes += int64(cap(m.vals[g]) - old)
@@ -632,6 +636,18 @@ func (m *minMaxBin) update(_ context.Context, ids []int32, arg arrow.Array) erro
 	}
 	return nil
 }
+
+// compare orders two values under the accumulator's collation.
+func (m *minMaxBin) compare(a, b []byte) int {
+	if m.collated {
+		return expr.CompareCollated(bytesAsString(a), bytesAsString(b))
+	}
+	return compareBytes(a, b)
+}
+
+// bytesAsString views b as a string without copying; b must not change
+// while the string is in use.
+func bytesAsString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func (m *minMaxBin) finish(mem memory.Allocator, want arrow.DataType) (arrow.Array, error) {
 	a, err := buildVarWidth(mem, m.t, m.vals, m.has)
@@ -712,7 +728,13 @@ func (d *distinctAcc) update(ctx context.Context, ids []int32, arg arrow.Array) 
 		for i, g := range ids {
 			d.keys[i] = append(d.keys[i][:0], byte(g), byte(g>>8), byte(g>>16), byte(g>>24))
 		}
-		if err := appendKeyColumn(d.keys, arg); err != nil {
+		// VARCHAR values are distinct under the string collation ('a' and
+		// 'A' count once): key them by their collation keys. The inner
+		// aggregate still sees the first spelling of each.
+		keyCol := expr.CollationKeys(compute.GetAllocator(ctx), arg)
+		err := appendKeyColumn(d.keys, keyCol)
+		keyCol.Release()
+		if err != nil {
 			return err
 		}
 		for i, k := range d.keys {

@@ -59,7 +59,14 @@ type Rule interface {
 // insert your own rules before the last one).
 func DefaultRules() []Rule {
 	return []Rule{
-		// TopN first: it only bounds sorts (SortExec.Fetch, run by
+		// Collation first: it decides what string keys mean (results, not
+		// speed) and only rewrites keys, adding a Project above a string
+		// GROUP BY that the rules below see like any other.
+		Collation{},
+		// BooleanResults next, also for results: it only touches the
+		// root's projection (computed BOOL columns become BIGINT 1/0).
+		BooleanResults{},
+		// TopN: it only bounds sorts (SortExec.Fetch, run by
 		// operator.NewTopN, which keeps only the top rows), and later rules
 		// never move a Limit, so the bound it sets stays valid.
 		TopN{},
@@ -72,9 +79,10 @@ func DefaultRules() []Rule {
 	}
 }
 
-// ValidationRules are the rules that only check a plan (SanityCheck); the
-// engine runs these alone when its optimizer is disabled.
-func ValidationRules() []Rule { return []Rule{SanityCheck{}} }
+// ValidationRules are the rules the engine runs alone when its optimizer is
+// disabled: the rewrites results depend on (Collation, BooleanResults), then
+// the rule that only checks a plan (SanityCheck).
+func ValidationRules() []Rule { return []Rule{Collation{}, BooleanResults{}, SanityCheck{}} }
 
 // Optimize applies rules in order, once each. Each rule's error is returned
 // wrapped with the rule's name (keeping its errs kind); a panic in a rule is

@@ -65,7 +65,7 @@ func scanExec(t *testing.T, parts int, proj []int, full, partial []expr.Expr, li
 
 func TestDefaultRulesOrder(t *testing.T) {
 	r := physopt.DefaultRules()
-	if len(r) < 3 || r[0].Name() != "TopN" || r[len(r)-1].Name() != "SanityCheck" {
+	if len(r) < 3 || r[0].Name() != "Collation" || r[len(r)-1].Name() != "SanityCheck" {
 		t.Fatalf("SanityCheck must be last: %v", r)
 	}
 	r[0] = nil

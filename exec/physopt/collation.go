@@ -1,0 +1,211 @@
+package physopt
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/exec/logical"
+	"github.com/quiverdb/quiver/exec/physical"
+)
+
+// Collation makes every operator that groups, joins, sorts or partitions on
+// VARCHAR values compare them under the string collation (expr's
+// utf8mb4_0900_ai_ci rule: 'a' = 'A' = 'á', 'a' <> 'a '), as '=', '<', IN
+// and LIKE already do. The operators themselves compare keys bytewise, so
+// the rule substitutes a collation key, WEIGHT_STRING(x) (expr.NewCollationKey,
+// VARBINARY), for each VARCHAR key:
+//
+//   - SortExec keys and WindowExec PARTITION BY / ORDER BY keys: the key is
+//     only compared, never output, so it is replaced in place.
+//   - HashJoinExec keys: replaced on both sides when both are VARCHAR (a
+//     VARCHAR compared with a VARBINARY compares bytewise, as in MySQL).
+//   - HashAggregateExec group keys (GROUP BY, DISTINCT, UNION DISTINCT):
+//     the group key becomes WEIGHT_STRING(x), the group's value of x is
+//     kept by an extra ANY_VALUE(x) aggregate (the first spelling seen in
+//     the group), and a ProjectExec above restores the node's columns:
+//     same names, order and types.
+//
+// INTERSECT/EXCEPT, IN subqueries, MIN/MAX and COUNT(DISTINCT) apply the
+// collation inside their operators. VARBINARY keys keep byte comparison.
+//
+// The rule changes results, not only speed: the engine runs it with the
+// optimizer disabled too (ValidationRules). It is idempotent (keys it
+// produces are VARBINARY) and never mutates its input.
+type Collation struct{}
+
+// Name implements Rule.
+func (Collation) Name() string { return "Collation" }
+
+// Rewrite implements Rule.
+func (Collation) Rewrite(_ context.Context, plan physical.Plan, _ Config) (physical.Plan, bool, error) {
+	return physical.Transform(plan, func(p physical.Plan) (physical.Plan, bool, error) {
+		switch n := p.(type) {
+		case *physical.SortExec:
+			keys, changed := collateSortKeys(n.Keys)
+			if !changed {
+				return p, false, nil
+			}
+			return &physical.SortExec{Input: n.Input, Keys: keys, Fetch: n.Fetch}, true, nil
+		case *physical.WindowExec:
+			part, c1 := collateExprs(n.PartitionBy)
+			order, c2 := collateSortKeys(n.OrderBy)
+			if !c1 && !c2 {
+				return p, false, nil
+			}
+			c := *n
+			c.PartitionBy, c.OrderBy = part, order
+			return &c, true, nil
+		case *physical.HashJoinExec:
+			keys, changed := collateJoinKeys(n.Keys)
+			if !changed {
+				return p, false, nil
+			}
+			c := *n
+			c.Keys = keys
+			return &c, true, nil
+		case *physical.HashAggregateExec:
+			return collateAggregate(n)
+		case *physical.ProjectExec:
+			return mergeCollationProject(n)
+		}
+		return p, false, nil
+	})
+}
+
+// collateExprs returns es with every VARCHAR expression replaced by its
+// collation key, and whether any was.
+func collateExprs(es []expr.Expr) ([]expr.Expr, bool) {
+	var out []expr.Expr
+	for i, e := range es {
+		if !expr.IsCollatedString(e.Type()) {
+			continue
+		}
+		if out == nil {
+			out = append([]expr.Expr(nil), es...)
+		}
+		out[i] = expr.NewCollationKey(e)
+	}
+	if out == nil {
+		return es, false
+	}
+	return out, true
+}
+
+func collateSortKeys(keys []logical.SortKey) ([]logical.SortKey, bool) {
+	var out []logical.SortKey
+	for i, k := range keys {
+		if !expr.IsCollatedString(k.Expr.Type()) {
+			continue
+		}
+		if out == nil {
+			out = append([]logical.SortKey(nil), keys...)
+		}
+		out[i].Expr = expr.NewCollationKey(k.Expr)
+	}
+	if out == nil {
+		return keys, false
+	}
+	return out, true
+}
+
+func collateJoinKeys(keys []logical.EquiKey) ([]logical.EquiKey, bool) {
+	var out []logical.EquiKey
+	for i, k := range keys {
+		if !expr.IsCollatedString(k.Left.Type()) || !expr.IsCollatedString(k.Right.Type()) {
+			continue
+		}
+		if out == nil {
+			out = append([]logical.EquiKey(nil), keys...)
+		}
+		out[i].Left = expr.NewCollationKey(k.Left)
+		out[i].Right = expr.NewCollationKey(k.Right)
+	}
+	if out == nil {
+		return keys, false
+	}
+	return out, true
+}
+
+// collateAggregate groups n by the collation keys of its VARCHAR group
+// expressions and restores its schema with a projection:
+//
+//	ProjectExec: s, count(*)
+//	  HashAggregateExec: group_by=[weight_string(s)] aggs=[count(*), any_value(s)]
+//
+// Output column i of the projection is the group's ANY_VALUE for a VARCHAR
+// key, else the (unchanged) group column; the aggregates follow.
+func collateAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error) {
+	groups, changed := collateExprs(n.GroupBy)
+	if !changed {
+		return n, false, nil
+	}
+	aggs := append(make([]expr.AggregateCall, 0, len(n.Aggs)+len(groups)), n.Aggs...)
+	aggNames := append(make([]string, 0, len(n.AggNames)+len(groups)), n.AggNames...)
+	nk, na := len(n.GroupBy), len(n.Aggs)
+	out := make([]expr.Expr, 0, nk+na)
+	names := make([]string, 0, nk+na)
+	for i, g := range n.GroupBy {
+		name := n.GroupNames[i]
+		if groups[i] == g {
+			out = append(out, &expr.Column{Index: i, Name: name, DataType: g.Type()})
+		} else {
+			call, err := expr.NewAggregate(expr.AggAnyValue, g, false)
+			if err != nil {
+				return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: ANY_VALUE(%s)", g)
+			}
+			if !arrow.TypeEqual(call.DataType, g.Type()) {
+				return nil, false, errs.Internalf("collation: ANY_VALUE(%s) is %s, not %s", g, call.DataType, g.Type())
+			}
+			out = append(out, &expr.Column{Index: nk + len(aggs), Name: name, DataType: g.Type()})
+			aggs = append(aggs, call)
+			aggNames = append(aggNames, name)
+		}
+		names = append(names, name)
+	}
+	for j, a := range n.Aggs {
+		out = append(out, &expr.Column{Index: nk + j, Name: n.AggNames[j], DataType: a.DataType})
+		names = append(names, n.AggNames[j])
+	}
+	agg := &physical.HashAggregateExec{Input: n.Input, GroupBy: groups, GroupNames: n.GroupNames, Aggs: aggs, AggNames: aggNames}
+	return &physical.ProjectExec{Input: agg, Exprs: out, Names: names}, true, nil
+}
+
+// mergeCollationProject folds the column mapping collateAggregate put above
+// an aggregate into the ProjectExec right above it (the usual SELECT list),
+// so EXPLAIN shows one projection. Other projections are left alone.
+func mergeCollationProject(p *physical.ProjectExec) (physical.Plan, bool, error) {
+	inner, ok := p.Input.(*physical.ProjectExec)
+	if !ok {
+		return p, false, nil
+	}
+	agg, ok := inner.Input.(*physical.HashAggregateExec)
+	if !ok || !hasCollationKey(agg.GroupBy) {
+		return p, false, nil
+	}
+	mapping := make(map[int]int, len(inner.Exprs))
+	for i, e := range inner.Exprs {
+		c, ok := e.(*expr.Column)
+		if !ok {
+			return p, false, nil
+		}
+		mapping[i] = c.Index
+	}
+	exprs := make([]expr.Expr, len(p.Exprs))
+	for i, e := range p.Exprs {
+		exprs[i] = expr.Remap(e, mapping)
+	}
+	return &physical.ProjectExec{Input: agg, Exprs: exprs, Names: p.Names}, true, nil
+}
+
+// hasCollationKey reports whether a group key is a WEIGHT_STRING call.
+func hasCollationKey(es []expr.Expr) bool {
+	for _, e := range es {
+		if c, ok := e.(*expr.Call); ok && c.Name == expr.WeightStringFunc {
+			return true
+		}
+	}
+	return false
+}
