@@ -79,6 +79,9 @@ type groupRewriter struct {
 	groupBy    []expr.Expr
 	groupNames []string
 	sc         *scope // the input scope, for error messages
+	// levelCol is the output column of a ROLLUP's level (rollup.go), or
+	// -1 without ROLLUP.
+	levelCol int
 }
 
 var errNotGrouped = errors.New("not grouped")
@@ -92,6 +95,13 @@ func (g *groupRewriter) rewrite(e expr.Expr) (expr.Expr, *expr.Column, error) {
 	switch n := e.(type) {
 	case *aggRef:
 		return &expr.Column{Index: len(g.groupBy) + n.idx, Name: n.call.String(), DataType: n.call.DataType}, nil, nil
+	case *groupingRef:
+		// checkGrouping has validated the call (rollup.go).
+		r, err := g.groupingExpr(n)
+		if err != nil {
+			return nil, &expr.Column{Index: -1, Name: n.String()}, err
+		}
+		return r, nil, nil
 	case *expr.Column:
 		return nil, n, errNotGrouped
 	}

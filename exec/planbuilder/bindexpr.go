@@ -201,11 +201,21 @@ func (c *exprCtx) bindBinary(n *ast.BinaryOperationExpr) (expr.Expr, error) {
 		}
 		return expr.NewBinary(expr.OpNotEq, l, r)
 	}
+	if fn, ok := bitOps[n.Op]; ok {
+		return expr.NewCallIn(c.s.b.Funcs, fn, []expr.Expr{l, r})
+	}
 	op, ok := binaryOps[n.Op]
 	if !ok {
 		return nil, errs.NotImplementedf("operator %s is not supported yet", n.Op.String())
 	}
 	return expr.NewBinary(op, l, r)
+}
+
+// bitOps are MySQL's bit operators, evaluated by built-in functions (see
+// exec/expr/func_bits.go).
+var bitOps = map[opcode.Op]string{
+	opcode.And: expr.BitAndFunc, opcode.Or: expr.BitOrFunc, opcode.Xor: expr.BitXorFunc,
+	opcode.LeftShift: expr.ShiftLeftFunc, opcode.RightShift: expr.ShiftRightFunc,
 }
 
 func (c *exprCtx) bindUnary(n *ast.UnaryOperationExpr) (expr.Expr, error) {
@@ -220,6 +230,8 @@ func (c *exprCtx) bindUnary(n *ast.UnaryOperationExpr) (expr.Expr, error) {
 		return in, nil
 	case opcode.Not, opcode.Not2:
 		return expr.NewNot(in)
+	case opcode.BitNeg:
+		return expr.NewCallIn(c.s.b.Funcs, expr.BitNegFunc, []expr.Expr{in})
 	}
 	return nil, errs.NotImplementedf("operator %s is not supported yet", n.Op.String())
 }
@@ -315,6 +327,8 @@ func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
 		return c.bindConvertUsing(n) // exprfuncs.go
 	case "any_value":
 		return c.bindAnyValue(n)
+	case "grouping":
+		return c.bindGrouping(n) // rollup.go
 	}
 	if n.Schema.O != "" {
 		return nil, errs.NotImplementedf("schema-qualified function %s.%s is not supported", n.Schema.O, n.FnName.O)

@@ -29,8 +29,6 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		return nil, errs.NotImplementedf("SELECT ... INTO is not supported")
 	case n.LockInfo != nil && n.LockInfo.LockType != ast.SelectLockNone:
 		return nil, errs.NotImplementedf("SELECT ... FOR UPDATE/SHARE is not supported")
-	case n.GroupBy != nil && n.GroupBy.Rollup:
-		return nil, errs.NotImplementedf("GROUP BY ... WITH ROLLUP is not supported yet")
 	}
 
 	dc := s.takeDecorrelation() // a correlated scalar subquery (subquery_correlated.go)
@@ -139,7 +137,7 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 	}
 	var probeRewrite func(expr.Expr) (expr.Expr, error) // IN probes over the aggregate's output
 	if aggMode {
-		g := &groupRewriter{groupKeys: map[string]int{}, groupBy: groupBy, groupNames: groupNames, sc: sc}
+		g := &groupRewriter{groupKeys: map[string]int{}, groupBy: groupBy, groupNames: groupNames, sc: sc, levelCol: -1}
 		for i, e := range groupBy {
 			if _, dup := g.groupKeys[exprKey(e)]; !dup {
 				g.groupKeys[exprKey(e)] = i
@@ -149,7 +147,13 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		for i, c := range aggs.calls {
 			aggNames[i] = c.String()
 		}
-		plan = &logical.Aggregate{Input: plan, GroupBy: groupBy, GroupNames: groupNames, Aggs: aggs.calls, AggNames: aggNames}
+		orderExprs := make([]expr.Expr, len(order))
+		for i := range order {
+			orderExprs[i] = order[i].e
+		}
+		if plan, err = g.aggregate(n, plan, aggs.calls, aggNames, items, having, orderExprs); err != nil { // rollup.go
+			return nil, err
+		}
 		grouped := n.GroupBy != nil
 		probeRewrite = func(e expr.Expr) (expr.Expr, error) {
 			r, col, err := g.rewrite(e)
