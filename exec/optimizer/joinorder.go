@@ -2,6 +2,8 @@ package optimizer
 
 import (
 	"context"
+	"math"
+	"sort"
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/exec/expr"
@@ -9,10 +11,10 @@ import (
 )
 
 // JoinReorder reorders chains of inner (and cross) joins of three or more
-// inputs using the providers' statistics (logical.EstimateRows): it starts
-// from the input with the fewest estimated rows and repeatedly joins the
-// smallest input connected to what is joined so far by a condition (a
-// cross product only when nothing connects), building a left-deep tree
+// inputs using the providers' statistics (logical.EstimateRows, column
+// distinct counts or integer min/max ranges): a greedy search that keeps
+// the estimated intermediate results small (see joinGraph.order), joining
+// inputs connected by a condition before any cross product, building a left-deep tree
 // with each condition at the lowest join that sees all its columns. A
 // Project on top restores the original column order. When any input's
 // estimate is Absent the written order is kept (absent is not zero). Outer,
@@ -130,8 +132,17 @@ func (g *joinGraph) leavesOf(e expr.Expr) map[int]bool {
 	return out
 }
 
-// order computes the greedy join order, or false when some estimate is
-// Absent.
+// order computes the join order, or false when some estimate is Absent.
+//
+// It is a greedy search on estimated intermediate sizes, tried from every
+// starting input (up to maxOrderStarts inputs; beyond, from the smallest
+// only): from the inputs joined so far it adds the connected input whose
+// join is estimated smallest (estimateJoin), a cross product only when
+// nothing connects. The order whose intermediate results sum smallest
+// wins, then the one starting from the smaller input. Remaining ties keep
+// the current order (lower index first), so a second run
+// over the reordered tree finds the identity order: the rule is
+// idempotent.
 func (g *joinGraph) order(ctx context.Context) ([]int, bool) {
 	n := len(g.leaves)
 	rows := make([]int64, n)
@@ -140,41 +151,270 @@ func (g *joinGraph) order(ctx context.Context) ([]int, bool) {
 		if prec == catalog.Absent {
 			return nil, false
 		}
-		rows[i] = r
+		rows[i] = max(r, 1)
 	}
 	condLeaves := make([]map[int]bool, len(g.conds))
 	for i, c := range g.conds {
 		condLeaves[i] = g.leavesOf(c)
 	}
+	e := &joinEstimator{g: g, rows: rows, condLeaves: condLeaves, ndv: map[int]int64{}}
+	for _, c := range g.conds {
+		for _, col := range expr.ColumnsUsed(c) {
+			if _, ok := e.ndv[col]; !ok {
+				e.ndv[col] = g.distinct(ctx, col)
+			}
+		}
+	}
+	starts := identity(n)
+	if n > maxOrderStarts {
+		smallest := 0
+		for i := range rows {
+			if rows[i] < rows[smallest] {
+				smallest = i
+			}
+		}
+		starts = []int{smallest}
+	}
+	var best []int
+	bestCost := math.Inf(1)
+	for _, s := range starts {
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		order, cost := e.greedy(s)
+		if cost < bestCost || (cost == bestCost && rows[s] < rows[best[0]]) {
+			best, bestCost = order, cost
+		}
+	}
+	return best, true
+}
+
+// maxOrderStarts bounds the starting inputs the greedy search tries (the
+// search is cubic in the number of inputs per start).
+const maxOrderStarts = 16
+
+// joinEstimator estimates intermediate join sizes for order: leaf row
+// counts, the leaves each condition reads, and per concatenated column an
+// estimate of its distinct values (0 = unknown).
+type joinEstimator struct {
+	g          *joinGraph
+	rows       []int64
+	condLeaves []map[int]bool
+	ndv        map[int]int64
+}
+
+// greedy builds an order from start and returns it with its cost, the sum
+// of the estimated intermediate sizes.
+func (e *joinEstimator) greedy(start int) ([]int, float64) {
+	n := len(e.rows)
 	chosen := make([]bool, n)
-	order := make([]int, 0, n)
-	pick := func(connectedOnly bool) int {
-		best := -1
+	chosen[start] = true
+	order := []int{start}
+	cur := float64(e.rows[start])
+	cost := 0.0
+	for len(order) < n {
+		next, nextOut, connected := -1, 0.0, false
 		for i := 0; i < n; i++ {
 			if chosen[i] {
 				continue
 			}
-			if connectedOnly && !g.connects(i, chosen, condLeaves) {
-				continue
+			out, ok := e.estimateJoin(cur, i, chosen)
+			better := next < 0 ||
+				(ok && !connected) ||
+				(ok == connected && (out < nextOut || (out == nextOut && e.rows[i] < e.rows[next])))
+			if better {
+				next, nextOut, connected = i, out, ok
 			}
-			if best < 0 || rows[i] < rows[best] {
-				best = i
-			}
-		}
-		return best
-	}
-	for len(order) < n {
-		next := -1
-		if len(order) > 0 {
-			next = pick(true)
-		}
-		if next < 0 {
-			next = pick(false)
 		}
 		chosen[next] = true
 		order = append(order, next)
+		cur = nextOut
+		cost += cur
 	}
-	return order, true
+	return order, cost
+}
+
+// estimateJoin estimates the rows of joining the chosen inputs (cur rows)
+// with input i, and whether some condition connects them. An equality of
+// columns keeps 1/max(distinct left, distinct right) of the pairs, each
+// distinct count capped by its side's rows (an unknown one counts as that
+// side's rows, as for a key); another connecting condition keeps half.
+// Several conditions combine with exponential backoff (see below). Without
+// a connecting condition it is the cross product.
+func (e *joinEstimator) estimateJoin(cur float64, i int, chosen []bool) (float64, bool) {
+	ri := float64(e.rows[i])
+	var sels []float64
+	connected := false
+	for ci, ls := range e.condLeaves {
+		if !ls[i] || len(ls) < 2 {
+			continue
+		}
+		inside := true
+		for l := range ls {
+			if l != i && !chosen[l] {
+				inside = false
+				break
+			}
+		}
+		if !inside {
+			continue
+		}
+		connected = true
+		s := 0.5
+		if b, ok := e.g.conds[ci].(*expr.Binary); ok && b.Op == expr.OpEq {
+			var dl, dr float64
+			lc, lok := b.Left.(*expr.Column)
+			rc, rok := b.Right.(*expr.Column)
+			if lok && rok {
+				dl, dr = e.sideDistinct(lc.Index, i, cur, ri), e.sideDistinct(rc.Index, i, cur, ri)
+			} else {
+				dl, dr = cur, ri
+			}
+			s = 1 / max(dl, dr, 1)
+		}
+		sels = append(sels, s)
+	}
+	// Exponential backoff: s1 · s2^(1/2) · s3^(1/4) ..., most selective
+	// first, between trusting only the best condition (which overestimates
+	// when conditions are independent, as a join key plus another equality)
+	// and multiplying all (which underestimates composite keys).
+	sort.Float64s(sels)
+	sel, w := 1.0, 1.0
+	for _, s := range sels {
+		sel *= math.Pow(s, w)
+		w /= 2
+	}
+	return max(math.Ceil(cur*ri*sel), 1), connected
+}
+
+// sideDistinct is the distinct-value estimate of concatenated column col,
+// capped by the rows of its side (input i, or the chosen inputs so far).
+func (e *joinEstimator) sideDistinct(col, i int, cur, ri float64) float64 {
+	side := cur
+	l := e.g.leaves[i]
+	if col >= l.offset && col < l.offset+l.width {
+		side = ri
+	}
+	d := float64(e.ndv[col])
+	if d <= 0 || d > side {
+		return side
+	}
+	return d
+}
+
+// distinct estimates the distinct values of concatenated column col, 0 when
+// unknown.
+func (g *joinGraph) distinct(ctx context.Context, col int) int64 {
+	for _, l := range g.leaves {
+		if col >= l.offset && col < l.offset+l.width {
+			return distinctOf(ctx, l.plan, col-l.offset, 0)
+		}
+	}
+	return 0
+}
+
+// distinctOf estimates the distinct values of column c of p from provider
+// statistics: the column's distinct count, else for integer columns the
+// width of its [min, max] range; traced through projections of columns,
+// filters and joins, and capped by the plan's estimated rows. 0 = unknown.
+func distinctOf(ctx context.Context, p logical.Plan, c, depth int) int64 {
+	if depth > 64 {
+		return 0
+	}
+	var d int64
+	switch n := p.(type) {
+	case *logical.Scan:
+		sp, ok := n.Table.(catalog.StatisticsProvider)
+		if !ok {
+			return 0
+		}
+		st, err := sp.Statistics(ctx)
+		if err != nil {
+			return 0
+		}
+		tc := c
+		if n.Projection != nil {
+			if c >= len(n.Projection) {
+				return 0
+			}
+			tc = n.Projection[c]
+		}
+		if tc < 0 || tc >= len(st.Columns) {
+			return 0
+		}
+		d = columnDistinct(st.Columns[tc])
+	case *logical.Filter:
+		d = distinctOf(ctx, n.Input, c, depth+1)
+	case *logical.Project:
+		if c >= len(n.Exprs) {
+			return 0
+		}
+		col, ok := n.Exprs[c].(*expr.Column)
+		if !ok {
+			return 0
+		}
+		d = distinctOf(ctx, n.Input, col.Index, depth+1)
+	case *logical.Join:
+		nl := n.Left.Schema().NumFields()
+		if c < nl {
+			d = distinctOf(ctx, n.Left, c, depth+1)
+		} else if !n.Type.LeftOnly() {
+			d = distinctOf(ctx, n.Right, c-nl, depth+1)
+		}
+	default:
+		return 0
+	}
+	if d <= 0 {
+		return 0
+	}
+	if rows, prec := logical.EstimateRows(ctx, p); prec != catalog.Absent && rows > 0 && rows < d {
+		d = rows
+	}
+	return d
+}
+
+// columnDistinct is a column's distinct count, or the size of its integer
+// [min, max] range, or 0.
+func columnDistinct(cs catalog.ColumnStatistics) int64 {
+	if cs.DistinctCount.Precision != catalog.Absent && cs.DistinctCount.Value > 0 {
+		return cs.DistinctCount.Value
+	}
+	if cs.Min.Precision == catalog.Absent || cs.Max.Precision == catalog.Absent {
+		return 0
+	}
+	lo, ok1 := asInt64(cs.Min.Value)
+	hi, ok2 := asInt64(cs.Max.Value)
+	if !ok1 || !ok2 || hi < lo || hi-lo < 0 || hi-lo == math.MaxInt64 {
+		return 0
+	}
+	return hi - lo + 1
+}
+
+func asInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int32:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case int:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(x), true
+	}
+	return 0, false
 }
 
 // connects reports whether some condition reads leaf i, at least one
