@@ -1,0 +1,3 @@
+package expr
+
+func jsonBuiltins() map[string]ScalarFunc { return map[string]ScalarFunc{} }
