@@ -139,6 +139,7 @@ type pushdownEnv struct {
 	pg               *postgres.Schema
 	lite             *sqlite.Schema
 	rows             atomic.Int64
+	planning         atomic.Int64 // total time spent in Prepare (ns)
 	on, off          *exec.Engine
 	pgLoad, liteLoad time.Duration
 }
@@ -222,10 +223,12 @@ func newPushdownEnv(tb testing.TB, rows int) *pushdownEnv {
 // the result rows (sorted "id|val") and the rows the source produced.
 func (env *pushdownEnv) run(ctx context.Context, eng *exec.Engine, source string, mem memory.Allocator) ([]string, int64, error) {
 	before := env.rows.Load()
+	start := time.Now()
 	st, err := eng.Prepare(ctx, catalog.Options{}, fmt.Sprintf(pushdownQuery, source))
 	if err != nil {
 		return nil, 0, err
 	}
+	env.planning.Add(int64(time.Since(start)))
 	rr, err := st.Execute(ctx, mem, nil)
 	if err != nil {
 		return nil, 0, err
@@ -327,6 +330,7 @@ func BenchmarkPushdownSelective(b *testing.B) {
 				ctx := context.Background()
 				mem := memory.NewGoAllocator()
 				var transferred int64
+				planning := env.planning.Load()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					out, n, err := env.run(ctx, mode.eng, source, mem)
@@ -339,6 +343,7 @@ func BenchmarkPushdownSelective(b *testing.B) {
 					transferred += n
 				}
 				b.ReportMetric(float64(transferred)/float64(b.N), "source_rows/op")
+				b.ReportMetric(float64(env.planning.Load()-planning)/1e6/float64(b.N), "plan_ms/op")
 				b.ReportMetric(pushdownWant, "result_rows/op")
 			})
 		}
