@@ -460,7 +460,7 @@ func regexpBuiltins() map[string]ScalarFunc {
 			return out, nil
 		}}
 	return map[string]ScalarFunc{
-		"regexp_like": like,
+		"regexp_like":  like,
 		"regexp_instr": instr, "regexp_substr": substr, "regexp_replace": replace,
 	}
 }

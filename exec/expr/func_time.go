@@ -164,7 +164,7 @@ func timeOfDay(a arrow.Array) func(i int) (int64, bool) {
 			return 0, false
 		}
 		if v.isDT {
-			return ((v.us%86400e6)+86400e6)%86400e6, true
+			return ((v.us % 86400e6) + 86400e6) % 86400e6, true
 		}
 		return v.us, true
 	}
