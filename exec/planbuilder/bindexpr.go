@@ -109,7 +109,15 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return expr.NewCast(in, to)
+		cast, err := expr.NewCast(in, to)
+		if err != nil {
+			return nil, err
+		}
+		if flen := n.Tp.GetFlen(); to.ID() == arrow.STRING && flen >= 0 {
+			// CAST(x AS CHAR(N)) keeps the first N characters.
+			return expr.NewCallIn(c.s.b.Funcs, "left", []expr.Expr{cast, expr.NewLiteral(int64(flen))})
+		}
+		return cast, nil
 	case *ast.FuncCallExpr:
 		return c.bindCall(n)
 	case *ast.AggregateFuncExpr:
