@@ -15,7 +15,7 @@ const maxStringResult = 64 << 20
 // moreBuiltins gathers the function tables of the func_*.go files.
 func moreBuiltins() map[string]ScalarFunc {
 	out := map[string]ScalarFunc{}
-	for _, m := range []map[string]ScalarFunc{stringBuiltins(), mathBuiltins(), dateBuiltins(), conditionBuiltins(), bitBuiltins()} {
+	for _, m := range []map[string]ScalarFunc{stringBuiltins(), mathBuiltins(), dateBuiltins(), conditionBuiltins(), bitBuiltins(), analystBuiltins()} {
 		for k, v := range m {
 			out[k] = v
 		}
