@@ -42,11 +42,21 @@ func ParseHive(table string, fileSchema *arrow.Schema, files []string) (Hive, er
 	var keys []string
 	for i, f := range files {
 		loc := f
-		if j := strings.IndexAny(loc, "?#"); j >= 0 && strings.Contains(loc, "://") {
+		isURL := strings.Contains(loc, "://")
+		if j := strings.IndexAny(loc, "?#"); j >= 0 && isURL {
 			loc = loc[:j]
 		}
 		segs := strings.Split(strings.ReplaceAll(loc, "\\", "/"), "/")
 		segs = segs[:len(segs)-1] // the directories
+		if isURL {
+			// A URL's path is escaped once more than the directory names
+			// (whose values carry Hive's own escaping, undone below).
+			for j, s := range segs {
+				if u, err := url.PathUnescape(s); err == nil {
+					segs[j] = u
+				}
+			}
+		}
 		start := len(segs)
 		for start > 0 {
 			s := segs[start-1]

@@ -337,3 +337,32 @@ func TestHiveMistakes(t *testing.T) {
 		t.Fatalf("clashing key: %v", err)
 	}
 }
+
+// A Hive directory in an object store (gocloud's file:// bucket) gets the
+// same partition columns and pruning.
+func TestHiveRemote(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	_, dir := hiveTable(t)
+	tbl, err := Factory().Table(context.Background(), catalog.ProviderOptions{Path: "tables.sales",
+		Values: map[string]any{"path": "file://" + filepath.ToSlash(dir) + "/sales/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tbl.Schema()
+	if s.NumFields() != 10 || s.Field(hiveDt).Name != "dt" {
+		t.Fatalf("schema %s", s)
+	}
+	req := catalog.ScanRequest{Filters: []expr.Expr{cmp(expr.OpEq, hcol(s, hiveS), lit(arrow.BinaryTypes.String, "a/z"))}, Projection: []int{0, hiveN}, Limit: -1}
+	scan, err := tbl.Scan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := scan.(*Scan).Describe(); d != "files=1/4 row_groups=2/8" {
+		t.Fatalf("Describe %q", d)
+	}
+	rows := sourcetest.ReadRows(t, tbl, req, mem)
+	if len(rows) != 100 || !strings.HasSuffix(rows[0], " | NULL") {
+		t.Fatalf("%d rows, first %v", len(rows), rows[:min(1, len(rows))])
+	}
+}
