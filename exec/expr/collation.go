@@ -326,16 +326,20 @@ func collationKeysOf[O int32 | int64](mem memory.Allocator, a arrow.Array, vals 
 		if len(data)+len(v) > cap(data) {
 			data = growKeyData(dataBuf, data, len(v))
 		}
-		j := 0
+		// ASCII prefix: one table lookup per byte, written in place (an
+		// ignorable byte, weight 0, is overwritten by the next one).
+		k, j := len(data), 0
+		data = data[:k+len(v)]
 		for ; j < len(v); j++ {
 			c := v[j]
 			if c >= utf8.RuneSelf {
 				break
 			}
-			if w := asciiWeight[c]; w != 0 {
-				data = append(data, w)
-			}
+			w := asciiWeight[c&0x7F]
+			data[k] = w
+			k += int((uint(w) + 0xFF) >> 8) // 1 unless w == 0
 		}
+		data = data[:k]
 		if j < len(v) {
 			// Non-ASCII: the rest of the value through the general rule
 			// (its key may outgrow the value).
