@@ -407,13 +407,27 @@ func strMoreBuiltins() map[string]ScalarFunc {
 		}}
 	// BIT_COUNT(N): set bits of N as a 64-bit integer.
 	bitCount := ScalarFunc{MinArgs: 1, MaxArgs: 1,
+		// A VARBINARY argument (b'101', X'FF', CAST(... AS BINARY)) counts
+		// the bits of its bytes, as MySQL 8 does for binary strings.
 		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
-			if classOf(args[0]) == clsUint {
+			switch classOf(args[0]) {
+			case clsUint:
 				return []arrow.DataType{TypeUint64}, i64, nil
+			case clsBinary:
+				return []arrow.DataType{nil}, i64, nil
 			}
 			return []arrow.DataType{i64}, i64, nil
 		},
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+			if classOf(a[0].DataType()) == clsBinary {
+				return stringsToInt64(kc, a[0], func(s string) int64 {
+					c := 0
+					for k := 0; k < len(s); k++ {
+						c += bits.OnesCount8(s[k])
+					}
+					return int64(c)
+				}), nil
+			}
 			v := uint64Vals(a[0])
 			return rowWiseInt64(kc, a, func(i int) (int64, bool) { return int64(bits.OnesCount64(v(i))), true }), nil
 		}}

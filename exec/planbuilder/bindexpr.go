@@ -98,6 +98,8 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 			return nil, err
 		}
 		return expr.NewLike(in, pat, rune(n.Escape), n.Not)
+	case *ast.PatternRegexpExpr:
+		return c.bindRegexp(n) // func_more.go
 	case *ast.CaseExpr:
 		return c.bindCase(n)
 	case *ast.FuncCastExpr:
@@ -340,6 +342,9 @@ func (c *exprCtx) bindCall(n *ast.FuncCallExpr) (expr.Expr, error) {
 	}
 	if n.Schema.O != "" {
 		return nil, errs.NotImplementedf("schema-qualified function %s.%s is not supported", n.Schema.O, n.FnName.O)
+	}
+	if e, ok := c.sessionFunc(n); ok { // func_more.go
+		return e, nil
 	}
 	args := make([]expr.Expr, len(n.Args))
 	for i, a := range n.Args {
