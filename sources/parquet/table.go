@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
@@ -235,22 +237,23 @@ var (
 // load reads every file's footer and builds the table.
 func load(ctx context.Context, name, base string, paths []string) (*Table, error) {
 	t := &Table{name: name, byKey: make(map[string]*fileInfo, len(paths))}
-	for _, p := range paths {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		abs := p
+	abspaths := make([]string, len(paths))
+	for i, p := range paths {
+		abspaths[i] = p
 		if !fsys.IsRemote(p) {
 			a, err := filepath.Abs(p)
 			if err != nil {
 				return nil, errs.Invalidf("parquet file %s: %v", p, err)
 			}
-			abs = a
+			abspaths[i] = a
 		}
-		fi, sc, err := readFooter(ctx, abs)
-		if err != nil {
-			return nil, err
-		}
+	}
+	footers, err := readFooters(ctx, abspaths)
+	if err != nil {
+		return nil, err
+	}
+	for i, abs := range abspaths {
+		fi, sc := footers[i].fi, footers[i].sc
 		fi.key = abs
 		fi.index = len(t.files)
 		if base != "" && !fsys.IsRemote(abs) {
@@ -280,6 +283,87 @@ func load(ctx context.Context, name, base string, paths []string) (*Table, error
 	t.stats = t.computeStatistics()
 	t.hiveStatistics(&t.stats)
 	return t, nil
+}
+
+// footerReaders bounds how many footers load reads at once (remote files
+// cost a round trip or two each; local ones are cheap either way).
+const footerReaders = 8
+
+type footer struct {
+	fi *fileInfo
+	sc *arrow.Schema
+}
+
+// readFooters reads the footers of paths, at most footerReaders at once,
+// in order in the result. The error is that of the first failing path (in
+// path order, so messages do not depend on timing); the first failure
+// stops the reads not yet started.
+func readFooters(ctx context.Context, paths []string) ([]footer, error) {
+	out := make([]footer, len(paths))
+	failed := make([]error, len(paths))
+	if len(paths) <= 1 {
+		for i, p := range paths {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			fi, sc, err := readFooter(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = footer{fi, sc}
+		}
+		return out, nil
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(footerReaders, len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					failed[i] = err
+					return
+				}
+				func() {
+					defer func() {
+						if x := recover(); x != nil {
+							failed[i] = errs.Internalf("reading the footer of parquet file %s: panic: %v", fsys.Redact(paths[i]), x)
+						}
+					}()
+					fi, sc, err := readFooter(ctx, paths[i])
+					out[i], failed[i] = footer{fi, sc}, err
+				}()
+				if failed[i] != nil {
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range failed {
+		// Reads cut short by another file's failure are not the cause.
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	for _, err := range failed {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // malformed turns a recovered panic from arrow-go into ErrInvalid naming the file.
