@@ -16,8 +16,21 @@
 //     classifies a filter and builds its pruning predicate. String columns
 //     prune in bytewise order (Parquet's UTF8 order), which assumes the engine
 //     compares VARCHAR values bytewise (binary collation).
-//   - Limit reaches Scan only with no filters (none of ours is Exact); Scan
-//     then plans just enough row groups and each reader stops early.
+//   - Hive partition columns: files under `key=value/` directories get one
+//     column per key after the file columns (internal.ParseHive, shared with
+//     csv, jsonl and ipc): BIGINT, DATE or VARCHAR, NULL for
+//     __HIVE_DEFAULT_PARTITION__. Filters on those columns only are Exact:
+//     Scan evaluates them once over one row per file and skips whole files
+//     before looking at row groups (Describe: "files=2/8 row_groups=4/16").
+//     Their values are added per batch as constant arrays; their statistics
+//     (null count, min, max) are Exact, from the directory values and the
+//     footers' row counts. Filters mixing file and partition columns are
+//     Unsupported (the engine applies them).
+//   - Limit reaches Scan only when every filter is Exact (none, or only
+//     partition filters); Scan then plans just enough row groups and each
+//     reader stops early.
+//   - Footers are read at load, at most 8 at once (remote directories pay
+//     round trips per file), in path order in the table.
 //   - Malformed files: arrow-go's footer and page decoding can panic; every
 //     call into it runs under recover and reports ErrInvalid naming the file.
 //
