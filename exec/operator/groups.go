@@ -32,7 +32,8 @@ type grouper interface {
 
 // newGrouper picks the grouping strategy for the key types: none (one
 // group), one integer-like key (map[uint64]), one string key
-// (map[string] on the raw bytes), or a general row encoding.
+// (map[string] on the raw bytes), two to four integer-like keys (packed
+// words, packedGrouper), or a general row encoding.
 func newGrouper(types []arrow.DataType) (grouper, error) {
 	for _, t := range types {
 		if kindOf(t) == kUnsupported {
@@ -49,6 +50,9 @@ func newGrouper(types []arrow.DataType) (grouper, error) {
 		case kString, kLargeString:
 			return &stringGrouper{m: map[string]int32{}, null: -1}, nil
 		}
+	}
+	if packable(types) {
+		return newPackedGrouper(len(types)), nil
 	}
 	return &rowGrouper{m: map[string]int32{}}, nil
 }

@@ -21,7 +21,9 @@ type joinTable interface {
 
 // newJoinTable picks the table for the key types: one integer, float or
 // temporal key hashes its bits widened to uint64; one string key its
-// bytes; anything else (several keys, decimals, booleans) a row encoding.
+// bytes; two to four such fixed-width keys their packed words
+// (packedJoinTable); anything else (strings among several keys, decimals,
+// booleans) a row encoding.
 // Both sides of a join have the same key types, so they encode alike.
 func newJoinTable(keys []arrow.Array) joinTable {
 	if len(keys) == 1 {
@@ -31,6 +33,13 @@ func newJoinTable(keys []arrow.Array) joinTable {
 		case kString, kLargeString:
 			return &stringJoinTable{m: map[string]int32{}}
 		}
+	}
+	types := make([]arrow.DataType, len(keys))
+	for i, k := range keys {
+		types[i] = k.DataType()
+	}
+	if packable(types) {
+		return newPackedJoinTable(len(keys))
 	}
 	return &rowJoinTable{m: map[string]int32{}}
 }
