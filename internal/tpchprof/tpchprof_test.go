@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,7 +53,8 @@ func openRoot(b testing.TB, dir string) *catalog.Root {
 }
 
 // BenchmarkSF1 runs each TPC-H query once per iteration through the engine
-// and reports the peak checked-allocator bytes as peak-MiB.
+// and reports its wall time (s), process CPU time (cpu-s, steadier on a
+// shared machine) and result rows.
 func BenchmarkSF1(b *testing.B) {
 	dir := filepath.Join(repoRoot, ".cache", "tpch-sf1")
 	root := openRoot(b, dir)
@@ -73,6 +75,7 @@ func BenchmarkSF1(b *testing.B) {
 		b.Run(id, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				cpu0 := cpuTime()
 				start := time.Now()
 				st, err := eng.Prepare(ctx, opts, string(data))
 				if err != nil {
@@ -96,11 +99,22 @@ func BenchmarkSF1(b *testing.B) {
 					b.Fatalf("%s: %v", id, err)
 				}
 				b.ReportMetric(time.Since(start).Seconds(), "s")
+				b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
 				b.ReportMetric(float64(rows), "rows")
 				runtime.GC()
 			}
 		})
 	}
+}
+
+// cpuTime is the process's user+system CPU time: on a shared, loaded
+// machine it varies far less than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkExplain logs each query's EXPLAIN (run with -v; no timing).
