@@ -60,9 +60,15 @@ func instantiate(ctx context.Context, p Plan, env Env, instrument bool) (root op
 type builder struct {
 	env     Env
 	metrics map[Plan]*operator.Instrumented
+	// workTables are the recursive CTEs' work tables visible while their
+	// members are built (recursive.go).
+	workTables map[int]*operator.WorkTable
 }
 
 func (b *builder) build(ctx context.Context, p Plan) (operator.Operator, error) {
+	if rc, ok := p.(*RecursiveCTEExec); ok {
+		return b.buildRecursive(ctx, rc) // its member is built once per round
+	}
 	// Build the inputs first; on a later failure close what was built.
 	kids := p.Children()
 	ins := make([]operator.Operator, 0, len(kids))
@@ -139,6 +145,8 @@ func (b *builder) node(ctx context.Context, p Plan, ins []operator.Operator) (op
 		return newNestedLoopJoin(ins, n, mem, b.env.Budget)
 	case *ExplainExec:
 		return nil, errs.Internalf("EXPLAIN must be handled by the engine, not instantiated")
+	case *WorkTableExec:
+		return b.workTableScan(n) // recursive.go
 	default:
 		if op, ok, err := instantiateSetOps(ctx, p, ins, mem, b.env.Budget); ok {
 			return op, err

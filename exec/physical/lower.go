@@ -122,6 +122,9 @@ func lower(ctx context.Context, p logical.Plan, opts catalog.Options, depth int)
 	case nil:
 		return nil, errs.Internalf("cannot lower a nil logical plan")
 	default:
+		if out, ok, err := lowerRecursive(p, child); ok { // recursive.go
+			return out, err
+		}
 		if out, ok, err := lowerSetOps(p, child); ok {
 			return out, err
 		}

@@ -24,6 +24,8 @@ type queryState struct {
 	subs *subqueryCollector
 	// nextSub numbers SubqueryJoin columns within the statement.
 	nextSub int
+	// nextCTE numbers recursive CTEs within the statement.
+	nextCTE int
 	// decor, when set, asks the next buildSelect to decorrelate its query
 	// as a scalar subquery (subquery_correlated.go); buildSelect clears it.
 	decor *decorrelation
@@ -42,6 +44,10 @@ type cteDef struct {
 	// checked: referring to it is a recursive reference.
 	building  bool
 	recursive bool
+	// work is set while the recursive members of a WITH RECURSIVE CTE
+	// are built: references to the CTE read this work table
+	// (cte_recursive.go).
+	work *logical.WorkTable
 }
 
 // lookupCTE finds the CTE an unqualified table name refers to (names are
@@ -89,6 +95,15 @@ func (s *stmtBuilder) pushWith(w *ast.WithClause) (func(), error) {
 // buildCTERef builds a reference to a CTE in FROM, named alias (or the
 // CTE's name).
 func (s *stmtBuilder) buildCTERef(d *cteDef, alias string) (logical.Plan, *scope, error) {
+	if alias == "" {
+		alias = d.name
+	}
+	if d.work != nil {
+		return derivedScope(d.work, alias, nil, "common table expression")
+	}
+	if d.recursive && !d.building && refersToTable(d.query, d.name) {
+		return s.buildRecursiveCTE(d, alias) // cte_recursive.go
+	}
 	if d.building {
 		if d.recursive {
 			return nil, nil, errs.NotImplementedf("recursive common table expressions are not supported yet ('%s' refers to itself)", d.name)
