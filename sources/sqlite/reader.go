@@ -26,7 +26,7 @@ func (t *Table) open(ctx context.Context, mem memory.Allocator, p *partition) (r
 	if err != nil {
 		return nil, t.readError(ctx, err)
 	}
-	sc := newScanner(p.schema, p.cols, t.cols)
+	sc := newScanner(p.schema, p.kinds)
 	next := func(ctx context.Context) (arrow.RecordBatch, error) {
 		return sc.batch(ctx, mem, rows, t)
 	}
@@ -64,16 +64,15 @@ type scanner struct {
 	one    int64 // target of SELECT 1 (no columns)
 }
 
-func newScanner(schema *arrow.Schema, proj []int, cols []column) *scanner {
-	n := len(proj)
-	s := &scanner{schema: schema, kinds: make([]colKind, n), dests: make([]any, n),
+// newScanner reads columns of the given kinds (one per schema field).
+func newScanner(schema *arrow.Schema, kinds []colKind) *scanner {
+	n := len(kinds)
+	s := &scanner{schema: schema, kinds: kinds, dests: make([]any, n),
 		ints: make([]sql.NullInt64, n), floats: make([]sql.NullFloat64, n),
 		strs: make([]sql.NullString, n), blobs: make([]sql.Null[[]byte], n)}
-	for i, c := range proj {
-		k := cols[c].kind
-		s.kinds[i] = k
+	for i, k := range kinds {
 		switch k {
-		case kInt, kBool:
+		case kInt, kBool, kIntAsDecimal:
 			s.dests[i] = &s.ints[i]
 		case kFloat:
 			s.dests[i] = &s.floats[i]
@@ -127,6 +126,12 @@ func (s *scanner) appendValue(b array.Builder, k colKind, i int) {
 	case kInt:
 		if v := s.ints[i]; v.Valid {
 			b.(*array.Int64Builder).Append(v.Int64)
+		} else {
+			b.AppendNull()
+		}
+	case kIntAsDecimal:
+		if v := s.ints[i]; v.Valid {
+			b.(*array.Decimal128Builder).Append(decimal128.FromI64(v.Int64))
 		} else {
 			b.AppendNull()
 		}

@@ -202,6 +202,12 @@ type plan struct {
 
 // Scan plans the query; it does no I/O.
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	return t.plan(req, nil)
+}
+
+// plan renders the scan's queries; order (a pushed TopN's keys, always
+// with a limit) is added to each.
+func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error) {
 	proj, err := internal.Project(t.name, t.schema, req.Projection)
 	if err != nil {
 		return nil, err
@@ -222,8 +228,8 @@ func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, 
 			where = append(where, t.rowid+" < ?")
 			a = append(a, *hi)
 		}
-		q := sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(proj.Columns), where, nil, req.Limit)
-		p := &partition{t: t, schema: proj.Schema, cols: proj.Columns, sql: q, args: a,
+		q := sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(proj.Columns), where, order, req.Limit)
+		p := &partition{t: t, schema: proj.Schema, kinds: t.kinds(proj.Columns), sql: q, args: a, pushed: len(order) > 0,
 			plan: plan{Table: t.name, Projection: proj.Columns, Limit: req.Limit, Lo: lo, Hi: hi, SQL: q}}
 		for _, f := range req.Filters {
 			enc, err := internal.EncodeExpr(f)
@@ -241,7 +247,7 @@ func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, 
 	if t.rowid != "" && req.Limit < 0 && span >= 2*t.src.cfg.PartitionRows && span > 0 {
 		n = min(span/t.src.cfg.PartitionRows, maxPartitions)
 	}
-	sc.sql = sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(proj.Columns), base, nil, req.Limit)
+	sc.sql = sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(proj.Columns), base, order, req.Limit)
 	if n <= 1 {
 		return sc, mk(nil, nil)
 	}
@@ -309,10 +315,22 @@ func (s *scan) Describe() string {
 type partition struct {
 	t      *Table
 	schema *arrow.Schema
-	cols   []int
+	kinds  []colKind // how each output column is read
 	sql    string
 	args   []any
 	plan   plan
+	// pushed: the SQL carries a pushed ORDER BY or GROUP BY, which plan
+	// cannot describe (such partitions are not encoded).
+	pushed bool
+}
+
+// kinds returns the read kinds of the given table columns.
+func (t *Table) kinds(cols []int) []colKind {
+	out := make([]colKind, len(cols))
+	for i, c := range cols {
+		out[i] = t.cols[c].kind
+	}
+	return out
 }
 
 // Open runs the query and streams its rows as batches.
@@ -326,6 +344,9 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 	sp, ok := p.(*partition)
 	if !ok || sp.t.name != t.name {
 		return nil, errs.Invalidf("sqlite table %s: cannot encode a partition of another table", t.name)
+	}
+	if sp.pushed {
+		return nil, errs.NotImplementedf("sqlite table %s: a partition of a pushed-down ORDER BY or GROUP BY cannot be encoded (run it on the node that planned it)", t.name)
 	}
 	return json.Marshal(sp.plan)
 }
@@ -353,8 +374,8 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (cp catalog.Part
 		return nil, err
 	}
 	base := sc.(*scan).parts[0].(*partition)
-	p := &partition{t: t, schema: base.schema, cols: base.cols}
-	where, args, _ := t.baseQuery(base.cols, filters)
+	p := &partition{t: t, schema: base.schema, kinds: base.kinds}
+	where, args, _ := t.baseQuery(pl.Projection, filters)
 	if pl.Lo != nil {
 		where = append(where, t.rowid+" >= ?")
 		args = append(args, *pl.Lo)
@@ -366,7 +387,7 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (cp catalog.Part
 	if (pl.Lo != nil || pl.Hi != nil) && t.rowid == "" {
 		return nil, errs.Invalidf("sqlite table %s: partition has a rowid range but the table has no rowid", t.name)
 	}
-	p.sql = sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(base.cols), where, nil, pl.Limit)
+	p.sql = sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(base.plan.Projection), where, nil, pl.Limit)
 	p.args = args
 	if p.sql != pl.SQL {
 		return nil, errs.Invalidf("sqlite table %s changed since the plan was made (planned %s, now %s)", t.name, pl.SQL, p.sql)

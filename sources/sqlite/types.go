@@ -23,6 +23,9 @@ const (
 	kDate
 	kTimestamp
 	kDecimal
+	// kIntAsDecimal is an integer result read into a DECIMAL(38,0) (a
+	// pushed SUM of integers); never a column's kind.
+	kIntAsDecimal
 )
 
 // mapDeclared maps a column's declared type to an Arrow type, following

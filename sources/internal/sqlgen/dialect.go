@@ -99,12 +99,12 @@ type Dialect struct {
 	// the dialect's float aggregates already yield doubles).
 	DoubleType string
 	// NumericDiv, when set, renders the truncating integer quotient of two
-	// exact numbers of any size (PostgreSQL's div(a, b)); AVG of integers
-	// and decimals is pushed only with it.
-	NumericDiv func(a, b string) string
-	// BoolIsInteger: booleans are stored as the integers 0 and 1, so MIN
-	// and MAX of them work (SQLite); PostgreSQL has no min(boolean).
-	BoolIsInteger bool
+	// exact numbers of any size (PostgreSQL's div(a, b)), and NumericType
+	// names the unbounded exact type its operands are cast to (so that no
+	// step overflows an integer type); AVG of integers and decimals is
+	// pushed only with both.
+	NumericDiv  func(a, b string) string
+	NumericType string
 	// SumIntOverflowErrors: sum() of integers raises an error when it
 	// leaves the 64-bit range instead of going inexact (SQLite), so a SUM
 	// of integers read back as an integer is exact.
@@ -126,8 +126,9 @@ var Postgres = Dialect{
 	DecimalType: func(p, s int32) string {
 		return "numeric(" + strconv.Itoa(int(p)) + "," + strconv.Itoa(int(s)) + ")"
 	},
-	DoubleType: "float8",
-	NumericDiv: func(a, b string) string { return "div(" + a + ", " + b + ")" },
+	DoubleType:  "float8",
+	NumericDiv:  func(a, b string) string { return "div(" + a + ", " + b + ")" },
+	NumericType: "numeric",
 }
 
 // SQLite is SQLite (placeholders ?). Dates and timestamps bind as the
@@ -144,7 +145,6 @@ var SQLite = Dialect{
 	Bind:            BindText,
 	// DoubleType stays empty: the sqlite provider reads float columns
 	// already coerced to REAL, whose sum() and avg() are REAL.
-	BoolIsInteger:        true,
 	SumIntOverflowErrors: true,
 }
 

@@ -27,8 +27,8 @@ import (
 // exact decimals (Dialect.DecimalType), SUM of integers where integer
 // overflow is an error (SQLite's sum(); the result is then an integer the
 // provider widens to DECIMAL(38,0)), SUM and AVG of floats in double
-// precision; MIN and MAX of orderable keys (floats only where the dialect
-// cannot store NaN).
+// precision; MIN and MAX of orderable keys except booleans (floats only
+// where the dialect cannot store NaN).
 
 // Query is one SELECT statement's parts, as SQL text. Zero Limit means
 // LIMIT 0: set it to -1 for none.
@@ -219,8 +219,10 @@ func Aggregate(d Dialect, a expr.AggregateCall, colName func(int) string) (sql s
 		switch {
 		case k == kFloat && d.NaNLiteral != "":
 			return "", 0, false // NaN is the remote's maximum, not the engine's
-		case k == kBool && !d.BoolIsInteger:
-			return "", 0, false // PostgreSQL has no min(boolean)
+		case k == kBool:
+			// The engine renders a computed boolean result as BIGINT 1/0
+			// (physopt's BooleanResults), which a scanned column is not.
+			return "", 0, false
 		case k == kDecimal && d.DecimalType == nil:
 			return "", 0, false
 		case k == kTimestamp && !utcTimestamp(t):
@@ -267,17 +269,19 @@ func sumAvg(d Dialect, a expr.AggregateCall, col string, k kind) (string, AggRes
 	if a.Func == expr.AggSum {
 		return "CAST(sum(" + col + ") AS " + typ + ")", AggAsIs, true
 	}
-	if d.NumericDiv == nil {
+	if d.NumericDiv == nil || d.NumericType == "" {
 		return "", 0, false
 	}
 	// AVG rounds sum/count half away from zero to the result's scale s
 	// (MySQL, and the engine). Exactly, in integers:
 	//   sign(S) * div(2*|S|*10^s + c, 2*c) * 10^-s
-	// where div truncates; S*10^s is an integer since S's scale <= s.
+	// where div truncates; S*10^s is an integer since S's scale <= s. S is
+	// cast to the unbounded exact type first (sum(int4) is a bigint, which
+	// the scaling could overflow).
 	// Over no non-NULL value S is NULL and so is the result (div is
 	// strict, so it never sees the zero divisor).
 	s := int(dt.Scale)
-	sum := "sum(" + col + ")"
+	sum := "CAST(sum(" + col + ") AS " + d.NumericType + ")"
 	cnt := "count(" + col + ")"
 	scaled := "2 * abs(" + sum + ")"
 	if s > 0 {
