@@ -322,24 +322,29 @@ func (h *Hive) filesBatch(schema *arrow.Schema, mem memory.Allocator) arrow.Reco
 // counts are rows[f] (rows[f] < 0: unknown, which makes the null count
 // Absent): the null count is the rows of files with a NULL value, min/max
 // the smallest and largest value of the files holding at least one row
-// (files with rows[f] < 0 count as holding rows).
+// (files with rows[f] < 0 count as holding rows), the distinct count the
+// number of different non-NULL values among those files (Exact when every
+// row count is known).
 func (h *Hive) ColumnStatistics(k int, rows []int64) catalog.ColumnStatistics {
 	var cs catalog.ColumnStatistics
 	nulls, nullsKnown := int64(0), true
 	var lo, hi any
+	distinct := map[any]bool{} // int64, arrow.Date32 or string: comparable
 	for f := range h.Values {
+		if f >= len(rows) || rows[f] < 0 {
+			nullsKnown = nullsKnown && h.Values[f][k] != nil
+		}
 		if f < len(rows) && rows[f] == 0 {
 			continue
 		}
 		v := h.Value(f, k)
 		if v == nil {
-			if f >= len(rows) || rows[f] < 0 {
-				nullsKnown = false
-			} else {
+			if f < len(rows) && rows[f] >= 0 {
 				nulls += rows[f]
 			}
 			continue
 		}
+		distinct[v] = true
 		if lo == nil || CompareValues(v, lo) < 0 {
 			lo = v
 		}
@@ -349,6 +354,13 @@ func (h *Hive) ColumnStatistics(k int, rows []int64) catalog.ColumnStatistics {
 	}
 	if nullsKnown {
 		cs.NullCount = catalog.Count{Value: nulls, Precision: catalog.Exact}
+	}
+	known := len(rows) >= len(h.Values)
+	for _, r := range rows {
+		known = known && r >= 0
+	}
+	if known {
+		cs.DistinctCount = catalog.Count{Value: int64(len(distinct)), Precision: catalog.Exact}
 	}
 	if lo != nil {
 		cs.Min = catalog.Bound{Value: lo, Precision: catalog.Exact}

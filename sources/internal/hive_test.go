@@ -131,12 +131,15 @@ func TestMatchFilesAndStatistics(t *testing.T) {
 	if cs.NullCount != (catalog.Count{Value: 5, Precision: catalog.Exact}) || cs.Min.Value != int64(1) || cs.Max.Value != int64(2) || cs.Max.Precision != catalog.Exact {
 		t.Fatalf("n statistics %+v", cs)
 	}
+	if cs.DistinctCount != (catalog.Count{Value: 2, Precision: catalog.Exact}) {
+		t.Fatalf("n distinct %+v (1 and 2; the empty file's 3 does not count)", cs.DistinctCount)
+	}
 	cs = h.ColumnStatistics(1, []int64{10, -1, 5, 1})
 	if cs.NullCount != (catalog.Count{Value: 0, Precision: catalog.Exact}) || cs.Min.Value != day("2024-01-01") || cs.Max.Value != day("2024-01-04") {
 		t.Fatalf("dt statistics %+v", cs)
 	}
 	// An unknown row count under a NULL directory makes the null count Absent.
-	if cs := h.ColumnStatistics(0, []int64{1, 1, -1, 1}); cs.NullCount.Precision != catalog.Absent || cs.Max.Value != int64(3) {
+	if cs := h.ColumnStatistics(0, []int64{1, 1, -1, 1}); cs.NullCount.Precision != catalog.Absent || cs.DistinctCount.Precision != catalog.Absent || cs.Max.Value != int64(3) {
 		t.Fatalf("unknown rows: %+v", cs)
 	}
 }

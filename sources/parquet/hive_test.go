@@ -102,6 +102,11 @@ func TestHiveSchemaAndStatistics(t *testing.T) {
 	check(hiveN, 100, int64(1), int64(2))
 	check(hiveDt, 0, date("2024-01-01"), date("2024-02-01"))
 	check(hiveS, 100, "a", "b")
+	for c, want := range map[int]int64{hiveN: 2, hiveDt: 3, hiveS: 3} {
+		if got := st.Columns[c].DistinctCount; got != (catalog.Count{Value: want, Precision: catalog.Exact}) {
+			t.Errorf("column %d distinct count %+v, want %d Exact", c, got, want)
+		}
+	}
 	// File columns keep their footer statistics.
 	if st.Columns[0].Min.Value != int64(0) || st.Columns[0].Max.Value != int64(399) {
 		t.Errorf("id bounds %+v %+v", st.Columns[0].Min, st.Columns[0].Max)
