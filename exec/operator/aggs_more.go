@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/errs"
@@ -317,9 +318,14 @@ func (a *groupConcatAcc) updateMulti(ctx context.Context, ids []int32, args []ar
 	}
 	vs := validities(vals)
 	if a.call.Distinct {
+		// Values are distinct under the string collation ('a' and 'A' are
+		// one value; the first spelling read is kept).
 		a.keys = groupKeys(a.keys, ids)
 		for _, v := range vals {
-			if err := appendKeyColumn(a.keys, v); err != nil {
+			kv := expr.CollationKeys(compute.GetAllocator(ctx), v)
+			err := appendKeyColumn(a.keys, kv)
+			kv.Release()
+			if err != nil {
 				return err
 			}
 		}

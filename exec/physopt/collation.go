@@ -20,16 +20,22 @@ import (
 //
 //   - SortExec keys and WindowExec PARTITION BY / ORDER BY keys: the key is
 //     only compared, never output, so it is replaced in place.
+//
 //   - HashJoinExec keys: replaced on both sides when both are VARCHAR (a
 //     VARCHAR compared with a VARBINARY compares bytewise, as in MySQL).
+//
 //   - HashAggregateExec group keys (GROUP BY, DISTINCT, UNION DISTINCT):
 //     the group key becomes WEIGHT_STRING(x), the group's value of x is
 //     kept by an extra ANY_VALUE(x) aggregate (the first spelling seen in
 //     the group), and a ProjectExec above restores the node's columns:
 //     same names, order and types.
 //
-// INTERSECT/EXCEPT, IN subqueries, MIN/MAX and COUNT(DISTINCT) apply the
-// collation inside their operators. VARBINARY keys keep byte comparison.
+//   - aggregate calls: the arguments of COUNT(DISTINCT a, b, ...) and the
+//     ORDER BY keys of GROUP_CONCAT.
+//
+// INTERSECT/EXCEPT, IN subqueries, MIN/MAX, COUNT(DISTINCT x) and
+// GROUP_CONCAT(DISTINCT ...) apply the collation inside their operators.
+// VARBINARY keys keep byte comparison.
 //
 // The rule changes results, not only speed: the engine runs it with the
 // optimizer disabled too (ValidationRules). It is idempotent (keys it
@@ -139,10 +145,16 @@ func collateJoinKeys(keys []logical.EquiKey) ([]logical.EquiKey, bool) {
 // key, else the (unchanged) group column; the aggregates follow.
 func collateAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error) {
 	groups, changed := collateExprs(n.GroupBy)
+	calls, callsChanged := collateAggCalls(n.Aggs)
 	if !changed {
-		return n, false, nil
+		if !callsChanged {
+			return n, false, nil
+		}
+		c := *n
+		c.Aggs = calls
+		return &c, true, nil
 	}
-	aggs := append(make([]expr.AggregateCall, 0, len(n.Aggs)+len(groups)), n.Aggs...)
+	aggs := append(make([]expr.AggregateCall, 0, len(calls)+len(groups)), calls...)
 	aggNames := append(make([]string, 0, len(n.AggNames)+len(groups)), n.AggNames...)
 	nk, na := len(n.GroupBy), len(n.Aggs)
 	out := make([]expr.Expr, 0, nk+na)
@@ -171,6 +183,48 @@ func collateAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error
 	}
 	agg := &physical.HashAggregateExec{Input: n.Input, GroupBy: groups, GroupNames: n.GroupNames, Aggs: aggs, AggNames: aggNames}
 	return &physical.ProjectExec{Input: agg, Exprs: out, Names: names}, true, nil
+}
+
+// collateAggCalls substitutes collation keys inside aggregate calls where
+// only comparisons see the values: the arguments of COUNT(DISTINCT a, b,
+// ...) and the ORDER BY keys of GROUP_CONCAT. (Single-argument DISTINCT,
+// MIN and MAX compare under the collation in their accumulators, and
+// GROUP_CONCAT(DISTINCT ...) dedups on collation keys in its own.)
+func collateAggCalls(calls []expr.AggregateCall) ([]expr.AggregateCall, bool) {
+	var out []expr.AggregateCall
+	for i, c := range calls {
+		var args []expr.Expr
+		argsChanged := false
+		if c.Func == expr.AggCount && c.Distinct && len(c.MoreArgs) > 0 {
+			args, argsChanged = collateExprs(append([]expr.Expr{c.Arg}, c.MoreArgs...))
+		}
+		var order []expr.AggOrderKey
+		for j, k := range c.OrderBy {
+			if !expr.IsCollatedString(k.Expr.Type()) {
+				continue
+			}
+			if order == nil {
+				order = append([]expr.AggOrderKey(nil), c.OrderBy...)
+			}
+			order[j].Expr = expr.NewCollationKey(k.Expr)
+		}
+		if !argsChanged && order == nil {
+			continue
+		}
+		if out == nil {
+			out = append([]expr.AggregateCall(nil), calls...)
+		}
+		if argsChanged {
+			out[i].Arg, out[i].MoreArgs = args[0], args[1:]
+		}
+		if order != nil {
+			out[i].OrderBy = order
+		}
+	}
+	if out == nil {
+		return calls, false
+	}
+	return out, true
 }
 
 // mergeCollationProject folds the column mapping collateAggregate put above
