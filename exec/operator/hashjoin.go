@@ -689,19 +689,30 @@ func takeCols(ctx context.Context, mem memory.Allocator, s *arrow.Schema, b arro
 		}
 		return out, nil
 	}
-	valid := make([]bool, len(idx))
-	anyNull := false
-	for i, r := range idx {
-		valid[i] = r >= 0
-		anyNull = anyNull || r < 0
-	}
-	if !anyNull {
-		valid = nil
-	}
-	indices := buildFixed(mem, arrow.PrimitiveTypes.Int32, idx, valid)
-	defer indices.Release()
+	var indices arrow.Array
+	defer func() {
+		if indices != nil {
+			indices.Release()
+		}
+	}()
 	cctx := compute.WithAllocator(ctx, mem)
 	for i, c := range b.Columns() {
+		if g, ok := gatherArray(mem, c, idx); ok {
+			out[i] = g
+			continue
+		}
+		if indices == nil {
+			valid := make([]bool, len(idx))
+			anyNull := false
+			for i, r := range idx {
+				valid[i] = r >= 0
+				anyNull = anyNull || r < 0
+			}
+			if !anyNull {
+				valid = nil
+			}
+			indices = buildFixed(mem, arrow.PrimitiveTypes.Int32, idx, valid)
+		}
 		t, err := compute.TakeArrayOpts(cctx, c, indices, compute.TakeOptions{BoundsCheck: false})
 		if err != nil {
 			releaseArrays(out)
