@@ -335,3 +335,107 @@ func TestSessionFunctions(t *testing.T) {
 		seen[g] = true
 	}
 }
+
+func TestJSONFunctions(t *testing.T) {
+	i := func(v int64) *Literal { return NewLiteral(v) }
+	doc := str(`{"b": [1, 2.50, {"c": "x\"y"}], "a": 1, "aa": null, "a": 3}`)
+	runAnalystCases(t, []analystCase{
+		{fn: "json_extract", args: []*Literal{doc, str("$")}, want: `'{"a": 3, "b": [1, 2.5, {"c": "x\"y"}], "aa": null}'`},
+		{fn: "json_extract", args: []*Literal{doc, str("$.b[1]")}, want: "'2.5'"},
+		{fn: "json_extract", args: []*Literal{doc, str("$.b[2].c")}, want: `'"x\"y"'`},
+		{fn: "json_extract", args: []*Literal{doc, str("$.b[last]")}, want: `'{"c": "x\"y"}'`},
+		{fn: "json_extract", args: []*Literal{doc, str("$.b[0 to 1]")}, want: "'[1, 2.5]'"},
+		{fn: "json_extract", args: []*Literal{doc, str("$.b[*]")}, want: `'[1, 2.5, {"c": "x\"y"}]'`},
+		{fn: "json_extract", args: []*Literal{doc, str("$.a"), str("$.zz"), str("$.aa")}, want: "'[3, null]'"},
+		{fn: "json_extract", args: []*Literal{doc, str("$**.c")}, want: `'["x\"y"]'`},
+		{fn: "json_extract", args: []*Literal{doc, str("$.zz")}, want: "NULL"},
+		{fn: "json_extract", args: []*Literal{doc, str("$.a[0]")}, want: "'3'"},
+		{fn: "json_extract", args: []*Literal{str(`{"a b": 1e2}`), str(`$."a b"`)}, want: "'100.0'"},
+		{fn: "json_unquote", args: []*Literal{str(`"a\tb\u00e9"`)}, want: "'a\tbé'"},
+		{fn: "json_unquote", args: []*Literal{str(`[1]`)}, want: "'[1]'"},
+		{fn: "json_quote", args: []*Literal{str("a\"b\n")}, want: `'"a\"b\n"'`},
+		{fn: "json_object", args: []*Literal{str("id"), i(87), str("name"), str("carrot"), str("n"), Null(TypeInt64)}, want: `'{"n": null, "id": 87, "name": "carrot"}'`, consts: []int{0}},
+		{fn: "json_array", args: []*Literal{i(1), str("abc"), Null(TypeString), NewLiteral(true), dec("1.50"), NewLiteral(2.0), date("2015-01-02")}, want: `'[1, "abc", null, true, 1.50, 2.0, "2015-01-02"]'`, nullWant: `'[null, "abc", null, true, 1.50, 2.0, "2015-01-02"]'`},
+		{fn: "json_valid", args: []*Literal{str(`{"a": 1}`)}, want: "1"},
+		{fn: "json_valid", args: []*Literal{str(`hello`)}, want: "0"},
+		{fn: "json_valid", args: []*Literal{str(`[1,]`)}, want: "0"},
+		{fn: "json_type", args: []*Literal{str(`{"a": 1}`)}, want: "'OBJECT'"},
+		{fn: "json_type", args: []*Literal{str(`-1`)}, want: "'INTEGER'"},
+		{fn: "json_type", args: []*Literal{str(`18446744073709551615`)}, want: "'UNSIGNED INTEGER'"},
+		{fn: "json_type", args: []*Literal{str(`1.0`)}, want: "'DOUBLE'"},
+		{fn: "json_type", args: []*Literal{str(`null`)}, want: "'NULL'"},
+		{fn: "json_length", args: []*Literal{str(`[1, 2, {"a": 3}]`)}, want: "3"},
+		{fn: "json_length", args: []*Literal{str(`{"a": 1, "b": {"c": 30}}`), str("$.b")}, want: "1"},
+		{fn: "json_length", args: []*Literal{str(`{"a": 1}`), str("$.z")}, want: "NULL"},
+		{fn: "json_length", args: []*Literal{str(`"x"`)}, want: "1"},
+		{fn: "json_keys", args: []*Literal{str(`{"b": 2, "a": 1}`)}, want: `'["a", "b"]'`},
+		{fn: "json_keys", args: []*Literal{str(`{"a": 1, "b": {"c": 30}}`), str("$.b")}, want: `'["c"]'`},
+		{fn: "json_keys", args: []*Literal{str(`[1]`)}, want: "NULL"},
+		{fn: "json_contains", args: []*Literal{str(`{"a": 1, "b": 2, "c": {"d": 4}}`), str(`1`), str("$.a")}, want: "1"},
+		{fn: "json_contains", args: []*Literal{str(`{"a": 1, "b": 2, "c": {"d": 4}}`), str(`{"d": 4}`), str("$.c")}, want: "1"},
+		{fn: "json_contains", args: []*Literal{str(`{"a": 1, "b": 2, "c": {"d": 4}}`), str(`1`), str("$.b")}, want: "0"},
+		{fn: "json_contains", args: []*Literal{str(`[1, [2, 3], "x"]`), str(`[3, 1]`)}, want: "1"},
+		{fn: "json_contains", args: []*Literal{str(`[1, 2]`), str(`1.0`)}, want: "1"},
+		{fn: "json_contains", args: []*Literal{str(`{"a": 1}`), str(`1`)}, want: "0"},
+	})
+}
+
+func TestJSONNestingAndErrors(t *testing.T) {
+	reg := analystRegistry(t)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	eval := func(e Expr) ([]string, error) {
+		batch := testBatch(mem, 3)
+		defer batch.Release()
+		out, err := Eval(context.Background(), e, batch, mem)
+		if err != nil {
+			return nil, err
+		}
+		defer out.Release()
+		return render(out), nil
+	}
+	// JSON function results nest as JSON, other strings are JSON strings.
+	inner := ok(NewCallIn(reg, "json_array", []Expr{NewLiteral(1), str("[2]")}))
+	ext := ok(NewCallIn(reg, "json_extract", []Expr{str(`{"k": [true]}`), str("$.k")}))
+	e := ok(NewCallIn(reg, "json_object", []Expr{str("a"), inner, str("b"), ext, str("c"), col(2)}))
+	got, err := eval(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `'{"a": [1, "[2]"], "b": [true], "c": "ABC"}'`; got[0] != want {
+		t.Errorf("%s = %s, want %s", e, got[0], want)
+	}
+	for _, c := range []struct {
+		fn   string
+		args []Expr
+		msg  string
+	}{
+		{"json_extract", []Expr{str(`{"a": }`), str("$.a")}, "invalid JSON text in argument 1 to function json_extract"},
+		{"json_extract", []Expr{str(`{}`), str("a")}, "invalid JSON path expression 'a'"},
+		{"json_extract", []Expr{str(`{}`), str("$.a[x]")}, "invalid JSON path expression"},
+		{"json_extract", []Expr{str(`{}`), str("$**")}, "invalid JSON path expression"},
+		{"json_length", []Expr{str(`[1]`), str("$[*]")}, "wildcards"},
+		{"json_object", []Expr{Null(TypeString), NewLiteral(1)}, "NULL member names"},
+		{"json_type", []Expr{str(strings.Repeat("[", 101) + strings.Repeat("]", 101))}, "maximum depth"},
+		{"json_unquote", []Expr{str(`"a\x"`)}, "invalid JSON text"},
+	} {
+		e, err := NewCallIn(reg, c.fn, c.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eval(e); err == nil || !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: err = %v, want InvalidArgument containing %q", e, err, c.msg)
+		}
+	}
+	if _, err := NewCallIn(reg, "json_object", []Expr{str("a")}); err == nil || !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("json_object('a'): err = %v", err)
+	}
+}
+
+func TestJSONDoubleFormat(t *testing.T) {
+	for f, want := range map[float64]string{100: "100.0", 2.5: "2.5", -0.25: "-0.25", 1e300: "1e300", 1.5e-7: "1.5e-7"} {
+		if g := jsonDouble(f); g != want {
+			t.Errorf("jsonDouble(%v) = %s, want %s", f, g, want)
+		}
+	}
+}
