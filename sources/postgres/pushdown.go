@@ -16,6 +16,7 @@ var (
 	_ catalog.AggregatePushdowner = (*Table)(nil)
 	_ catalog.Table               = (*topNTable)(nil)
 	_ catalog.Table               = (*aggTable)(nil)
+	_ catalog.TopNPushdowner      = (*aggTable)(nil)
 )
 
 // PushTopN takes an ORDER BY + LIMIT when every key is a column that
@@ -87,7 +88,7 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 	if err != nil {
 		return nil, false, err
 	}
-	a := &aggTable{t: t, schema: req.Schema, where: where, args: args, filters: append([]expr.Expr(nil), req.Filters...)}
+	a := &aggTable{t: t, schema: req.Schema, where: where, args: args, filters: append([]expr.Expr(nil), req.Filters...), topN: -1}
 	for i, g := range req.GroupBy {
 		c, ok := g.(*expr.Column)
 		if !ok || c.Index < 0 || c.Index >= len(t.rel.Columns) {
@@ -154,10 +155,37 @@ type aggTable struct {
 	where   []string
 	args    []any
 	filters []expr.Expr
+	// order and topN (-1: none) are a TopN pushed onto the aggregate.
+	order []sqlgen.OrderItem
+	topN  int64
 }
 
 // Schema is the aggregate's output.
 func (a *aggTable) Schema() *arrow.Schema { return a.schema }
+
+// PushTopN orders the groups and keeps the first Limit (ORDER BY ... LIMIT
+// on the grouped query) when every key is an output column PostgreSQL
+// orders as the engine does (see Table.PushTopN); the keys are the group
+// keys' and aggregates' own SQL. Once only.
+func (a *aggTable) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
+	if len(req.Keys) == 0 || req.Limit < 0 || a.order != nil {
+		return nil, false, nil
+	}
+	var order []sqlgen.OrderItem
+	for _, k := range req.Keys {
+		if k.Column < 0 || k.Column >= len(a.items) {
+			return nil, false, errs.Invalidf("postgres table %s: aggregate sort column %d out of range (%d columns)", a.t.Name(), k.Column, len(a.items))
+		}
+		items, ok := sqlgen.OrderKey(dialect, a.items[k.Column], a.schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
+		if !ok {
+			return nil, false, nil
+		}
+		order = append(order, items...)
+	}
+	b := *a
+	b.order, b.topN = order, req.Limit
+	return &b, true, nil
+}
 
 // Scan plans the grouped query with the projection (indexes into Schema)
 // and limit; an empty projection counts the groups. One partition. No I/O.
@@ -188,7 +216,10 @@ func (a *aggTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Sca
 	if limit < 0 {
 		limit = -1
 	}
-	q := sqlgen.Query{Cols: cols, From: a.t.src.qualified(a.t.rel.Name), Where: a.where, GroupBy: a.groupBy, Limit: limit}
+	if a.topN >= 0 && (limit < 0 || limit > a.topN) {
+		limit = a.topN
+	}
+	q := sqlgen.Query{Cols: cols, From: a.t.src.qualified(a.t.rel.Name), Where: a.where, GroupBy: a.groupBy, OrderBy: a.order, Limit: limit}
 	var sql string
 	if len(cols) == 0 {
 		if len(a.groupBy) == 0 {

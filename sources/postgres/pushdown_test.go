@@ -98,6 +98,8 @@ func TestPushdownMatchesEngine(t *testing.T) {
 		{"SELECT ok, day, count(DISTINCT g), count(*) FROM " + name + " WHERE id <= 600 GROUP BY ok, day", false, `GROUP BY \"ok\", \"day\"`},
 		{"SELECT g, count(*) AS n FROM " + name + " GROUP BY g HAVING count(*) > 60", false, "GROUP BY"},
 		{"SELECT DISTINCT g FROM " + name, false, `GROUP BY \"g\"`},
+		{"SELECT g, count(*) AS n, sum(id) FROM " + name + " GROUP BY g ORDER BY n DESC, g LIMIT 4", true, `GROUP BY \"g\" ORDER BY count(*) DESC NULLS LAST, \"g\" NULLS FIRST LIMIT 4`},
+		{"SELECT day, avg(f) AS a FROM " + name + " GROUP BY day ORDER BY a, day LIMIT 5", true, `ORDER BY (avg(CAST(\"f\" AS float8)) = 'NaN'::float8) DESC NULLS FIRST`},
 		{"SELECT s, count(*) FROM " + name + " GROUP BY s", false, ""},         // string key
 		{"SELECT g, max(f) FROM " + name + " GROUP BY g", false, ""},           // NaN is PostgreSQL's max
 		{"SELECT count(*) FROM " + name + " WHERE id > 690", false, ""},        // ok either way

@@ -17,6 +17,7 @@ var (
 	_ catalog.AggregatePushdowner = (*Table)(nil)
 	_ catalog.Table               = (*topNTable)(nil)
 	_ catalog.Table               = (*aggTable)(nil)
+	_ catalog.TopNPushdowner      = (*aggTable)(nil)
 )
 
 // PushTopN takes an ORDER BY + LIMIT when every key orders in SQLite
@@ -83,7 +84,7 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 	if err != nil {
 		return nil, false, err
 	}
-	a := &aggTable{t: t, schema: req.Schema, where: where, args: args}
+	a := &aggTable{t: t, schema: req.Schema, where: where, args: args, topN: -1}
 	for i, g := range req.GroupBy {
 		c, ok := g.(*expr.Column)
 		if !ok || c.Index < 0 || c.Index >= len(t.cols) {
@@ -143,10 +144,40 @@ type aggTable struct {
 	groupBy []string
 	where   []string
 	args    []any
+	// order and topN (-1: none) are a TopN pushed onto the aggregate.
+	order []sqlgen.OrderItem
+	topN  int64
 }
 
 // Schema is the aggregate's output.
 func (a *aggTable) Schema() *arrow.Schema { return a.schema }
+
+// PushTopN orders the groups and keeps the first Limit (ORDER BY ... LIMIT
+// on the grouped query) when every key is an output column SQLite orders
+// as the engine does (see Table.PushTopN). Once only.
+func (a *aggTable) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
+	if len(req.Keys) == 0 || req.Limit < 0 || a.order != nil {
+		return nil, false, nil
+	}
+	var order []sqlgen.OrderItem
+	for _, k := range req.Keys {
+		if k.Column < 0 || k.Column >= len(a.items) {
+			return nil, false, errs.Invalidf("sqlite table %s: aggregate sort column %d out of range (%d columns)", a.t.name, k.Column, len(a.items))
+		}
+		typ := a.schema.Field(k.Column).Type
+		if a.kinds[k.Column] == kIntAsDecimal {
+			typ = arrow.PrimitiveTypes.Int64 // SQLite sums integers exactly: integer order
+		}
+		items, ok := sqlgen.OrderKey(sqlgen.SQLite, a.items[k.Column], typ, k.Desc, k.NullsFirst)
+		if !ok {
+			return nil, false, nil
+		}
+		order = append(order, items...)
+	}
+	b := *a
+	b.order, b.topN = order, req.Limit
+	return &b, true, nil
+}
 
 // Scan plans the grouped query with the projection (indexes into Schema)
 // and limit. One partition. No I/O.
@@ -182,7 +213,10 @@ func (a *aggTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Sca
 	if limit < 0 {
 		limit = -1
 	}
-	q := sqlgen.Query{Cols: cols, From: sqlgen.SQLite.QuoteIdent(a.t.name), Where: a.where, GroupBy: a.groupBy, Limit: limit}.SQL(sqlgen.SQLite)
+	if a.topN >= 0 && (limit < 0 || limit > a.topN) {
+		limit = a.topN
+	}
+	q := sqlgen.Query{Cols: cols, From: sqlgen.SQLite.QuoteIdent(a.t.name), Where: a.where, GroupBy: a.groupBy, OrderBy: a.order, Limit: limit}.SQL(sqlgen.SQLite)
 	schema := arrow.NewSchema(fields, nil)
 	return &aggScan{
 		schema: schema,

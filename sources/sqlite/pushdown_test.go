@@ -79,6 +79,7 @@ func TestPushdownMatchesEngine(t *testing.T) {
 		{"SELECT ok, min(ok) FROM t GROUP BY ok", false, ""}, // MIN(bool) is BIGINT 1/0 in the engine
 		{"SELECT count(*), sum(n), max(id), min(day) FROM t WHERE id > 10", false, "count(*)"},
 		{"SELECT DISTINCT n FROM t", false, "GROUP BY"},
+		{"SELECT day, count(*) AS c, sum(id) AS s FROM t GROUP BY day ORDER BY c DESC, s LIMIT 6", true, "ORDER BY count(*) DESC NULLS LAST, sum("},
 		{"SELECT n, avg(id) FROM t GROUP BY n", false, ""},    // AVG of integers is a DECIMAL: engine
 		{"SELECT count(*) FROM t GROUP BY name", false, ""},   // string key (the engine's collation groups n3 with N3)
 		{"SELECT n, sum(price) FROM t GROUP BY n", false, ""}, // decimal
