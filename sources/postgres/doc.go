@@ -50,6 +50,26 @@
 // is Exact, and all accepted filters are). An empty projection becomes a
 // remote count(*). Scan.Describe() shows the SQL for EXPLAIN.
 //
+// ORDER BY + LIMIT (catalog.TopNPushdowner) is pushed when every key is a
+// column PostgreSQL orders as the engine does: numbers, booleans, dates and
+// timestamps, never strings (the engine orders them under its own
+// collation). NULL placement is always explicit (NULLS FIRST/LAST, since
+// PostgreSQL's default is the opposite of MySQL's), and a float key gets a
+// leading `(x = 'NaN'::float8)` key, as PostgreSQL sorts NaN above every
+// number and the engine below. The engine keeps its own TopN above the
+// scan. A whole GROUP BY (catalog.AggregatePushdowner) is pushed when the
+// keys are such non-float columns and every aggregate is one PostgreSQL
+// computes exactly as the engine: COUNT(*), COUNT([DISTINCT] col), SUM of
+// integers/decimals cast to the engine's DECIMAL(38,s), AVG of
+// integers/decimals computed in numeric and rounded half away from zero to
+// the engine's scale (div() on the scaled sum, no inexact division), SUM
+// and AVG of floats in float8, MIN/MAX of integers, decimals, dates and
+// timestamps; the aggregate then runs in PostgreSQL, its result decoded
+// straight into the engine's types, and a TopN above it is pushed too
+// (ORDER BY ... LIMIT on the grouped query). Such queries are never split
+// into ctid ranges, and their partitions are not encodable. EXPLAIN shows
+// the SQL with its ORDER BY / GROUP BY.
+//
 // Tables and materialized views whose reltuples exceed partition_rows are
 // split into up to `partitions` ranges of heap pages, each a partition
 // `... WHERE ctid >= '(lo,0)'::tid AND ctid < '(hi,0)'::tid` (TID range

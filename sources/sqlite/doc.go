@@ -9,6 +9,20 @@
 // and last ranges are open-ended, so rows added after planning are still
 // read exactly once). EXPLAIN shows the SQL through Scan's Describe.
 //
+// ORDER BY + LIMIT and whole GROUP BYs are pushed too (TopNPushdowner,
+// AggregatePushdowner) where SQLite computes exactly what the engine would,
+// always on the coercing read expressions below (so a value of the wrong
+// storage class sorts and groups as the NULL the engine reads): sort keys
+// on integer, float (SQLite stores no NaN), boolean, date and timestamp
+// columns with explicit NULLS FIRST/LAST, never strings (collation) or
+// decimals (REAL); group keys likewise minus floats; COUNT(*),
+// COUNT([DISTINCT] col), SUM of integers (exact: SQLite fails with
+// "integer overflow" beyond 64 bits rather than rounding; read as the
+// engine's DECIMAL(38,0)), SUM/AVG of floats, MIN/MAX of integers, floats,
+// dates and timestamps. AVG of integers (a DECIMAL in the engine) and
+// anything on decimals stay in the engine. A TopN over a pushed aggregate
+// is pushed as well. Such queries are one partition and not encodable.
+//
 // # Types
 //
 // SQLite is dynamically typed; Quiver maps each column's declared type to
