@@ -47,7 +47,21 @@ func (Collation) Name() string { return "Collation" }
 
 // Rewrite implements Rule.
 func (Collation) Rewrite(_ context.Context, plan physical.Plan, _ Config) (physical.Plan, bool, error) {
+	// The raw-value phase of a two-phase string GROUP BY keeps its VARCHAR
+	// keys on purpose; find those nodes first so a second run leaves them.
+	rawPhase := map[physical.Plan]bool{}
+	physical.Walk(plan, func(p physical.Plan) bool {
+		if a, ok := p.(*physical.HashAggregateExec); ok && hasCollationKey(a.GroupBy) {
+			if in, ok := a.Input.(*physical.HashAggregateExec); ok {
+				rawPhase[in] = true
+			}
+		}
+		return true
+	})
 	return physical.Transform(plan, func(p physical.Plan) (physical.Plan, bool, error) {
+		if rawPhase[p] {
+			return p, false, nil
+		}
 		switch n := p.(type) {
 		case *physical.SortExec:
 			keys, changed := collateSortKeys(n.Keys)
@@ -154,6 +168,9 @@ func collateAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error
 		c.Aggs = calls
 		return &c, true, nil
 	}
+	if !callsChanged && decomposable(n.Aggs) {
+		return twoPhaseAggregate(n)
+	}
 	aggs := append(make([]expr.AggregateCall, 0, len(calls)+len(groups)), calls...)
 	aggNames := append(make([]string, 0, len(n.AggNames)+len(groups)), n.AggNames...)
 	nk, na := len(n.GroupBy), len(n.Aggs)
@@ -183,6 +200,89 @@ func collateAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error
 	}
 	agg := &physical.HashAggregateExec{Input: n.Input, GroupBy: groups, GroupNames: n.GroupNames, Aggs: aggs, AggNames: aggNames}
 	return &physical.ProjectExec{Input: agg, Exprs: out, Names: names}, true, nil
+}
+
+// decomposable reports whether every call can run in two phases: over
+// raw groups first, then merged per collation group (COUNT, SUM, MIN, MAX,
+// ANY_VALUE, BIT_AND/OR/XOR without DISTINCT, extra arguments or ORDER BY).
+func decomposable(calls []expr.AggregateCall) bool {
+	for _, c := range calls {
+		if len(c.MoreArgs) > 0 || len(c.OrderBy) > 0 {
+			return false
+		}
+		switch c.Func {
+		case expr.AggMin, expr.AggMax, expr.AggAnyValue:
+		case expr.AggCount, expr.AggSum, expr.AggBitAnd, expr.AggBitOr, expr.AggBitXor:
+			if c.Distinct {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// twoPhaseAggregate runs a GROUP BY with VARCHAR keys whose aggregates
+// decompose as two aggregations: the first groups by the raw values (bytes:
+// the fast path, and usually far fewer rows out than in), the second
+// merges those groups by collation key, combining the partial results
+// (COUNT → SUM of counts, cast back to BIGINT; SUM, MIN, MAX, ANY_VALUE and
+// BIT_* of themselves) and keeping each group's first spelling:
+//
+//	ProjectExec: s, CAST(count(*) AS BIGINT) AS count(*)
+//	  HashAggregateExec: group_by=[weight_string(s)] aggs=[sum(count(*)), any_value(s)]
+//	    HashAggregateExec: group_by=[s] aggs=[count(*)]
+func twoPhaseAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error) {
+	nk := len(n.GroupBy)
+	first := &physical.HashAggregateExec{Input: n.Input, GroupBy: n.GroupBy, GroupNames: n.GroupNames, Aggs: n.Aggs, AggNames: n.AggNames}
+	groups := make([]expr.Expr, nk)
+	aggs := make([]expr.AggregateCall, 0, len(n.Aggs)+nk)
+	aggNames := append(make([]string, 0, len(n.AggNames)+nk), n.AggNames...)
+	out := make([]expr.Expr, 0, nk+len(n.Aggs))
+	names := make([]string, 0, nk+len(n.Aggs))
+	for j, a := range n.Aggs {
+		partial := &expr.Column{Index: nk + j, Name: n.AggNames[j], DataType: a.DataType}
+		fn := a.Func
+		if fn == expr.AggCount {
+			fn = expr.AggSum
+		}
+		call, err := expr.NewAggregate(fn, partial, false)
+		if err != nil {
+			return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: merging %s", a)
+		}
+		aggs = append(aggs, call)
+	}
+	for i, g := range n.GroupBy {
+		c := &expr.Column{Index: i, Name: n.GroupNames[i], DataType: g.Type()}
+		groups[i] = expr.NewCollationKey(c)
+		if groups[i] == expr.Expr(c) {
+			out = append(out, c)
+		} else {
+			call, err := expr.NewAggregate(expr.AggAnyValue, c, false)
+			if err != nil {
+				return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: ANY_VALUE(%s)", g)
+			}
+			out = append(out, &expr.Column{Index: nk + len(aggs), Name: n.GroupNames[i], DataType: g.Type()})
+			aggs = append(aggs, call)
+			aggNames = append(aggNames, n.GroupNames[i])
+		}
+		names = append(names, n.GroupNames[i])
+	}
+	for j, a := range n.Aggs {
+		var e expr.Expr = &expr.Column{Index: nk + j, Name: n.AggNames[j], DataType: aggs[j].DataType}
+		if !arrow.TypeEqual(aggs[j].DataType, a.DataType) {
+			cast, err := expr.NewCast(e, a.DataType)
+			if err != nil {
+				return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: merged %s", a)
+			}
+			e = cast
+		}
+		out = append(out, e)
+		names = append(names, n.AggNames[j])
+	}
+	second := &physical.HashAggregateExec{Input: first, GroupBy: groups, GroupNames: n.GroupNames, Aggs: aggs, AggNames: aggNames}
+	return &physical.ProjectExec{Input: second, Exprs: out, Names: names}, true, nil
 }
 
 // collateAggCalls substitutes collation keys inside aggregate calls where
@@ -227,9 +327,10 @@ func collateAggCalls(calls []expr.AggregateCall) ([]expr.AggregateCall, bool) {
 	return out, true
 }
 
-// mergeCollationProject folds the column mapping collateAggregate put above
-// an aggregate into the ProjectExec right above it (the usual SELECT list),
-// so EXPLAIN shows one projection. Other projections are left alone.
+// mergeCollationProject folds the projection collateAggregate put above an
+// aggregate (columns and casts) into the ProjectExec right above it (the
+// usual SELECT list), so EXPLAIN shows one projection. Other projections
+// are left alone.
 func mergeCollationProject(p *physical.ProjectExec) (physical.Plan, bool, error) {
 	inner, ok := p.Input.(*physical.ProjectExec)
 	if !ok {
@@ -239,17 +340,14 @@ func mergeCollationProject(p *physical.ProjectExec) (physical.Plan, bool, error)
 	if !ok || !hasCollationKey(agg.GroupBy) {
 		return p, false, nil
 	}
-	mapping := make(map[int]int, len(inner.Exprs))
-	for i, e := range inner.Exprs {
-		c, ok := e.(*expr.Column)
-		if !ok {
-			return p, false, nil
-		}
-		mapping[i] = c.Index
-	}
 	exprs := make([]expr.Expr, len(p.Exprs))
 	for i, e := range p.Exprs {
-		exprs[i] = expr.Remap(e, mapping)
+		exprs[i] = expr.Transform(e, func(x expr.Expr) expr.Expr {
+			if c, ok := x.(*expr.Column); ok && c.Index >= 0 && c.Index < len(inner.Exprs) {
+				return inner.Exprs[c.Index]
+			}
+			return x
+		})
 	}
 	return &physical.ProjectExec{Input: agg, Exprs: exprs, Names: p.Names}, true, nil
 }
