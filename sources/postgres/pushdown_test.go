@@ -141,6 +141,43 @@ func explain(t *testing.T, e *exec.Engine, sql string, mem memory.Allocator) str
 	return strings.Join(rows, "\n")
 }
 
+// TestPushdownTransfersLess proves the point of the pushdown with EXPLAIN
+// ANALYZE: the scan of a pushed TopN returns N rows and the scan of a
+// pushed aggregate one per group, where the engine alone reads the table.
+func TestPushdownTransfersLess(t *testing.T) {
+	s := openSchema(t, testConfig())
+	name := uniqueName("transfer")
+	q := quoteIdent(name)
+	execSQL(t, s, `CREATE TABLE `+q+` AS SELECT i AS id, i % 5 AS g FROM generate_series(1, 5000) i`)
+	t.Cleanup(func() { execSQL(t, s, "DROP TABLE IF EXISTS "+q) })
+	on, off := engines(t, s)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	scanRows := func(e *exec.Engine, sql string) string {
+		for _, l := range strings.Split(explain(t, e, "ANALYZE "+sql, mem), "\n") {
+			if strings.Contains(l, "ScanExec") {
+				if i := strings.Index(l, "rows="); i >= 0 {
+					return strings.Fields(l[i:])[0]
+				}
+			}
+		}
+		t.Fatalf("%s: no ScanExec rows in EXPLAIN ANALYZE", sql)
+		return ""
+	}
+	for _, c := range []struct{ sql, pushed, engine string }{
+		{"SELECT id FROM " + name + " ORDER BY id DESC LIMIT 10", "rows=10", "rows=5000"},
+		{"SELECT g, count(*), sum(id) FROM " + name + " GROUP BY g", "rows=5", "rows=5000"},
+		{"SELECT g, count(*) FROM " + name + " WHERE id > 100 GROUP BY g ORDER BY count(*) DESC, g LIMIT 2", "rows=2", "rows=5000"},
+	} {
+		if got := scanRows(on, c.sql); got != c.pushed {
+			t.Errorf("%s: pushed scan %s, want %s", c.sql, got, c.pushed)
+		}
+		if got := scanRows(off, c.sql); got != c.engine {
+			t.Errorf("%s: engine scan %s, want %s", c.sql, got, c.engine)
+		}
+	}
+}
+
 func clipRows(rs []string) string {
 	if len(rs) > 6 {
 		return strings.Join(rs[:6], "; ") + fmt.Sprintf("; ... (%d rows)", len(rs))
