@@ -57,6 +57,9 @@ type decorrelation struct {
 	// empty is the value of a scalarAgg subquery over no rows when it is
 	// not NULL; nil otherwise.
 	empty expr.Expr
+	// magic, when set, is the placeholder in the subquery's plan for the
+	// distinct outer key values (non-equality correlation, magicJoin).
+	magic *outerValues
 }
 
 // takeDecorrelation returns and clears the pending decorrelation request,
@@ -107,16 +110,144 @@ func (s *stmtBuilder) bindSubqueryWhere(dc *decorrelation, plan logical.Plan, sc
 	if err != nil {
 		return nil, err
 	}
+	var inner, outer []expr.Expr
 	for _, h := range hoisted {
-		inner, outer, ok := splitCorrelation(h)
+		i, o, ok := splitCorrelation(h)
 		if !ok {
-			return nil, errs.NotImplementedf("correlated scalar subqueries are supported when each condition that refers to the outer query is an equality between an inner and an outer expression; rewrite '%s'", h.String())
+			return dc.magicJoin(p, hoisted)
 		}
-		dc.innerKeys = append(dc.innerKeys, inner)
-		dc.outerKeys = append(dc.outerKeys, outer)
-		dc.correlated = true
+		inner, outer = append(inner, i), append(outer, o)
 	}
+	dc.innerKeys, dc.outerKeys = inner, outer
+	dc.correlated = len(hoisted) > 0
 	return p, nil
+}
+
+// magicJoin decorrelates correlated conditions that are not all
+// inner = outer equalities (the "magic set" of Seshadri et al.; Neumann &
+// Kemper's general unnesting): the subquery's relation is joined with the
+// distinct values of the outer columns the conditions read (an
+// outerValues placeholder that attach fills with SELECT DISTINCT cols
+// FROM the enclosing relation) on those conditions, and those columns
+// become the correlation keys. A NULL outer value matches no key when the
+// value is joined back, which is right only when every condition is
+// NULL whenever an outer column is: each must be a comparison other than
+// <=> over NULL-propagating operands; anything else is ErrNotImplemented.
+func (dc *decorrelation) magicJoin(p logical.Plan, hoisted []expr.Expr) (logical.Plan, error) {
+	for _, h := range hoisted {
+		if !nullRejectingOnOuter(h) {
+			return nil, errs.NotImplementedf("correlated scalar subqueries are supported when each condition that refers to the outer query is a comparison (=, <>, <, <=, >, >=) of NULL-propagating expressions; rewrite '%s'", h.String())
+		}
+	}
+	// The outer columns read, in order of first use.
+	pos := map[int]int{}
+	var fields []arrow.Field
+	var outerKeys []expr.Expr
+	for _, h := range hoisted {
+		expr.Walk(h, func(n expr.Expr) bool {
+			if r, ok := n.(*outerRef); ok {
+				if _, seen := pos[r.idx]; !seen {
+					pos[r.idx] = len(fields)
+					fields = append(fields, arrow.Field{Name: r.name, Type: r.typ, Nullable: true})
+					outerKeys = append(outerKeys, &expr.Column{Index: r.idx, Name: r.name, DataType: r.typ})
+				}
+			}
+			return true
+		})
+	}
+	width := p.Schema().NumFields()
+	var cond expr.Expr
+	for _, h := range hoisted {
+		e := expr.Transform(h, func(n expr.Expr) expr.Expr {
+			if r, ok := n.(*outerRef); ok {
+				return &expr.Column{Index: width + pos[r.idx], Name: r.name, DataType: r.typ}
+			}
+			return n
+		})
+		if cond == nil {
+			cond = e
+			continue
+		}
+		var err error
+		if cond, err = expr.NewBinary(expr.OpAnd, cond, e); err != nil {
+			return nil, err
+		}
+	}
+	cond, err := toBool(cond)
+	if err != nil {
+		return nil, err
+	}
+	ph := &outerValues{out: arrow.NewSchema(fields, nil)}
+	dc.magic = ph
+	dc.outerKeys = outerKeys
+	dc.innerKeys = make([]expr.Expr, len(fields))
+	for i, f := range fields {
+		dc.innerKeys[i] = &expr.Column{Index: width + i, Name: f.Name, DataType: f.Type}
+	}
+	dc.correlated = true
+	return &logical.Join{Type: logical.JoinInner, Left: p, Right: ph, Condition: cond}, nil
+}
+
+// nullRejectingOnOuter reports whether h is NULL whenever an outer column
+// it reads is NULL: a comparison (not <=>) whose operands propagate NULLs.
+func nullRejectingOnOuter(h expr.Expr) bool {
+	b, ok := h.(*expr.Binary)
+	if !ok || !b.Op.IsComparison() || b.Op == expr.OpNullSafeEq {
+		return false
+	}
+	return nullPropagating(b.Left) && nullPropagating(b.Right)
+}
+
+func nullPropagating(e expr.Expr) bool {
+	switch x := e.(type) {
+	case *outerRef, *expr.Column:
+		return true
+	case *expr.Literal:
+		return x.Value != nil
+	case *expr.Cast:
+		return nullPropagating(x.Input)
+	case *expr.Negate:
+		return nullPropagating(x.Input)
+	case *expr.Binary:
+		switch x.Op {
+		case expr.OpAdd, expr.OpSub, expr.OpMul, expr.OpDiv, expr.OpIntDiv, expr.OpMod:
+			return nullPropagating(x.Left) && nullPropagating(x.Right)
+		}
+	}
+	return false
+}
+
+// outerValues stands, inside a decorrelated subquery's plan, for the
+// distinct values of the enclosing relation's correlated columns; attach
+// replaces it (fillOuterValues). It never leaves the builder.
+type outerValues struct {
+	out *arrow.Schema
+}
+
+func (o *outerValues) Schema() *arrow.Schema                    { return o.out }
+func (o *outerValues) Children() []logical.Plan                 { return nil }
+func (o *outerValues) WithChildren([]logical.Plan) logical.Plan { return o }
+func (o *outerValues) String() string                           { return "OuterValues" }
+
+// fillOuterValues replaces ph in p with values.
+func fillOuterValues(p logical.Plan, ph *outerValues, values logical.Plan) logical.Plan {
+	if p == logical.Plan(ph) {
+		return values
+	}
+	ch := p.Children()
+	if len(ch) == 0 {
+		return p
+	}
+	nc := make([]logical.Plan, len(ch))
+	changed := false
+	for i, c := range ch {
+		nc[i] = fillOuterValues(c, ph, values)
+		changed = changed || nc[i] != c
+	}
+	if !changed {
+		return p
+	}
+	return p.WithChildren(nc)
 }
 
 // splitCorrelation splits inner = outer (either way round) into its inner
@@ -266,6 +397,16 @@ func attachCorrelated(plan logical.Plan, it pendingSubquery, outerKeys []expr.Ex
 	in := plan.Schema()
 	width := in.NumFields()
 	sub := it.plan
+	if dc.magic != nil {
+		// The distinct outer key values, from the relation the subquery
+		// joins to.
+		names := make([]string, len(outerKeys))
+		for i, f := range dc.magic.out.Fields() {
+			names[i] = f.Name
+		}
+		values := &logical.Aggregate{Input: plan, GroupBy: outerKeys, GroupNames: names}
+		sub = fillOuterValues(sub, dc.magic, values)
+	}
 	subSch := sub.Schema()
 	vf := subSch.Field(0)
 	nk := len(outerKeys)
