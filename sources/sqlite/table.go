@@ -154,7 +154,10 @@ func (s *source) table(ctx context.Context, name string, owner bool) (catalog.Ta
 	if t.rowid != "" {
 		var lo, hi sql.NullInt64
 		s.io.Add(1)
-		q := "SELECT min(" + t.rowid + "), max(" + t.rowid + ") FROM " + sqlgen.SQLite.QuoteIdent(stored)
+		// Two subqueries: SQLite answers a lone min() or max() of the rowid
+		// from the b-tree's ends, but scans the table for both at once.
+		from := " FROM " + sqlgen.SQLite.QuoteIdent(stored)
+		q := "SELECT (SELECT min(" + t.rowid + ")" + from + "), (SELECT max(" + t.rowid + ")" + from + ")"
 		if err := s.db.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
 			return nil, errs.Wrap(errs.ErrUnavailable, err, "sqlite file %s: reading table %s", s.name, stored)
 		}
