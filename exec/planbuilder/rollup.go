@@ -66,8 +66,8 @@ func (c *exprCtx) bindGrouping(n *ast.FuncCallExpr) (expr.Expr, error) {
 	if c.aggs == nil {
 		return nil, errs.Invalidf("Invalid use of GROUPING function in %s: it is allowed only in the select list, HAVING and ORDER BY of GROUP BY ... WITH ROLLUP", c.clause)
 	}
-	if len(n.Args) == 0 || len(n.Args) > 64 {
-		return nil, errs.Invalidf("GROUPING takes 1 to 64 arguments, got %d", len(n.Args))
+	if len(n.Args) == 0 || len(n.Args) > 63 {
+		return nil, errs.Invalidf("GROUPING takes 1 to 63 arguments (one bit each of a BIGINT), got %d", len(n.Args))
 	}
 	ac := *c
 	ac.aggs = nil // GROUPING's arguments are keys, not aggregates
