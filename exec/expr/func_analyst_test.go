@@ -167,6 +167,8 @@ func TestRegexpFunctions(t *testing.T) {
 		{fn: "regexp_like", args: []*Literal{str("CamelCase"), str("CAMELCASE")}, want: "TRUE"},
 		{fn: "regexp_like", args: []*Literal{str("CamelCase"), str("CAMELCASE"), str("c")}, want: "FALSE"},
 		{fn: "regexp_like", args: []*Literal{bin("abc"), bin("ABC")}, want: "FALSE"},
+		{fn: "regexp_like", args: []*Literal{str("abc"), bin("ABC")}, want: "FALSE"},
+		{fn: "regexp_like", args: []*Literal{str("abc"), bin("ABC"), str("i")}, want: "TRUE"},
 		{fn: "regexp_like", args: []*Literal{str("abc"), str("ABC"), str("ci")}, want: "TRUE"},
 		{fn: "regexp_like", args: []*Literal{str("a\nb"), str("^b$")}, want: "FALSE"},
 		{fn: "regexp_like", args: []*Literal{str("a\nb"), str("^b$"), str("m")}, want: "TRUE"},

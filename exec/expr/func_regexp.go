@@ -17,9 +17,9 @@ import (
 // REGEXP_SUBSTR and REGEXP_REPLACE with MySQL 8 semantics, on Go's RE2
 // engine instead of ICU:
 //
-//   - Matching is case-insensitive when an operand is VARCHAR (the default
-//     collation utf8mb4_0900_ai_ci is case-insensitive) and case-sensitive
-//     when both are VARBINARY; match_type overrides: c (case-sensitive),
+//   - Matching is case-insensitive when both operands are VARCHAR (the
+//     default collation utf8mb4_0900_ai_ci is case-insensitive) and
+//     case-sensitive when either is VARBINARY; match_type overrides: c (case-sensitive),
 //     i (case-insensitive), m (multi-line: ^ and $ match at line breaks),
 //     n ('.' matches line terminators), u (Unix line endings: accepted,
 //     RE2 only knows '\n' anyway). The last of c and i wins.
@@ -158,9 +158,10 @@ func (r *regexpArgs) re(i int) (*regexp.Regexp, error) {
 
 func newRegexpArgs(fn string, a []arrow.Array, mtIdx int) *regexpArgs {
 	r := &regexpArgs{fn: fn, subject: stringReader(a[0]), pattern: stringReader(a[1])}
-	// VARBINARY on both sides compares bytes; any VARCHAR operand brings
-	// the case-insensitive collation.
-	r.defaults.ci = IsCollatedString(a[0].DataType()) || IsCollatedString(a[1].DataType())
+	// VARCHAR on both sides brings the case-insensitive collation; a
+	// VARBINARY operand (x REGEXP BINARY 'p', CAST(... AS BINARY)) makes
+	// the match case-sensitive, as binary wins MySQL's collation rules.
+	r.defaults.ci = IsCollatedString(a[0].DataType()) && IsCollatedString(a[1].DataType())
 	if mtIdx < len(a) {
 		r.mt = stringReader(a[mtIdx])
 	}
