@@ -203,8 +203,9 @@ func collateAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error
 }
 
 // decomposable reports whether every call can run in two phases: over
-// raw groups first, then merged per collation group (COUNT, SUM, MIN, MAX,
-// ANY_VALUE, BIT_AND/OR/XOR without DISTINCT, extra arguments or ORDER BY).
+// raw groups first, then merged per collation group (COUNT, SUM, AVG, MIN,
+// MAX, ANY_VALUE, BIT_AND/OR/XOR without DISTINCT, extra arguments or
+// ORDER BY).
 func decomposable(calls []expr.AggregateCall) bool {
 	for _, c := range calls {
 		if len(c.MoreArgs) > 0 || len(c.OrderBy) > 0 {
@@ -212,7 +213,7 @@ func decomposable(calls []expr.AggregateCall) bool {
 		}
 		switch c.Func {
 		case expr.AggMin, expr.AggMax, expr.AggAnyValue:
-		case expr.AggCount, expr.AggSum, expr.AggBitAnd, expr.AggBitOr, expr.AggBitXor:
+		case expr.AggCount, expr.AggSum, expr.AggAvg, expr.AggBitAnd, expr.AggBitOr, expr.AggBitXor:
 			if c.Distinct {
 				return false
 			}
@@ -227,22 +228,46 @@ func decomposable(calls []expr.AggregateCall) bool {
 // decompose as two aggregations: the first groups by the raw values (bytes:
 // the fast path, and usually far fewer rows out than in), the second
 // merges those groups by collation key, combining the partial results
-// (COUNT → SUM of counts, cast back to BIGINT; SUM, MIN, MAX, ANY_VALUE and
-// BIT_* of themselves) and keeping each group's first spelling:
+// (COUNT → SUM of counts, cast back to BIGINT; AVG → SUM of sums divided by
+// SUM of counts, in AVG's type; SUM, MIN, MAX, ANY_VALUE and BIT_* of
+// themselves) and keeping each group's first spelling:
 //
-//	ProjectExec: s, CAST(count(*) AS BIGINT) AS count(*)
+//	ProjectExec: s, CAST(sum(count(*)) AS BIGINT) AS count(*)
 //	  HashAggregateExec: group_by=[weight_string(s)] aggs=[sum(count(*)), any_value(s)]
 //	    HashAggregateExec: group_by=[s] aggs=[count(*)]
 func twoPhaseAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, error) {
 	nk := len(n.GroupBy)
-	first := &physical.HashAggregateExec{Input: n.Input, GroupBy: n.GroupBy, GroupNames: n.GroupNames, Aggs: n.Aggs, AggNames: n.AggNames}
-	groups := make([]expr.Expr, nk)
-	aggs := make([]expr.AggregateCall, 0, len(n.Aggs)+nk)
-	aggNames := append(make([]string, 0, len(n.AggNames)+nk), n.AggNames...)
-	out := make([]expr.Expr, 0, nk+len(n.Aggs))
-	names := make([]string, 0, nk+len(n.Aggs))
+	// Phase 1: the original calls, AVG split into SUM and COUNT.
+	var (
+		p1      []expr.AggregateCall
+		p1Names []string
+		at      = make([]int, len(n.Aggs)) // first phase-1 call of each original call
+	)
 	for j, a := range n.Aggs {
-		partial := &expr.Column{Index: nk + j, Name: n.AggNames[j], DataType: a.DataType}
+		at[j] = len(p1)
+		if a.Func != expr.AggAvg {
+			p1 = append(p1, a)
+			p1Names = append(p1Names, n.AggNames[j])
+			continue
+		}
+		sum, err := expr.NewAggregate(expr.AggSum, a.Arg, false)
+		if err != nil {
+			return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: splitting %s", a)
+		}
+		cnt, err := expr.NewAggregate(expr.AggCount, a.Arg, false)
+		if err != nil {
+			return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: splitting %s", a)
+		}
+		p1 = append(p1, sum, cnt)
+		p1Names = append(p1Names, sum.String(), cnt.String())
+	}
+	first := &physical.HashAggregateExec{Input: n.Input, GroupBy: n.GroupBy, GroupNames: n.GroupNames, Aggs: p1, AggNames: p1Names}
+	// Phase 2: merge the partial columns per collation group.
+	groups := make([]expr.Expr, nk)
+	aggs := make([]expr.AggregateCall, 0, len(p1)+nk)
+	aggNames := append(make([]string, 0, len(p1)+nk), p1Names...)
+	for k, a := range p1 {
+		partial := &expr.Column{Index: nk + k, Name: p1Names[k], DataType: a.DataType}
 		fn := a.Func
 		if fn == expr.AggCount {
 			fn = expr.AggSum
@@ -253,6 +278,8 @@ func twoPhaseAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, erro
 		}
 		aggs = append(aggs, call)
 	}
+	out := make([]expr.Expr, 0, nk+len(n.Aggs))
+	names := make([]string, 0, nk+len(n.Aggs))
 	for i, g := range n.GroupBy {
 		c := &expr.Column{Index: i, Name: n.GroupNames[i], DataType: g.Type()}
 		groups[i] = expr.NewCollationKey(c)
@@ -269,9 +296,19 @@ func twoPhaseAggregate(n *physical.HashAggregateExec) (physical.Plan, bool, erro
 		}
 		names = append(names, n.GroupNames[i])
 	}
+	merged := func(k int) expr.Expr {
+		return &expr.Column{Index: nk + k, Name: aggs[k].String(), DataType: aggs[k].DataType}
+	}
 	for j, a := range n.Aggs {
-		var e expr.Expr = &expr.Column{Index: nk + j, Name: n.AggNames[j], DataType: aggs[j].DataType}
-		if !arrow.TypeEqual(aggs[j].DataType, a.DataType) {
+		e := merged(at[j])
+		if a.Func == expr.AggAvg {
+			div, err := expr.NewBinary(expr.OpDiv, e, merged(at[j]+1))
+			if err != nil {
+				return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: merging %s", a)
+			}
+			e = div
+		}
+		if !arrow.TypeEqual(e.Type(), a.DataType) {
 			cast, err := expr.NewCast(e, a.DataType)
 			if err != nil {
 				return nil, false, errs.Wrap(errs.ErrInternal, err, "collation: merged %s", a)

@@ -61,7 +61,7 @@ func TestCollationAggregate(t *testing.T) {
 		t.Fatal("not changed")
 	}
 	sameSchema(t, out.Schema(), agg.Schema())
-	want := `ProjectExec: a, b, CAST(count(*) AS BIGINT) AS count(*)
+	want := `ProjectExec: a, b, CAST(sum(count(*)) AS BIGINT) AS count(*)
   HashAggregateExec: group_by=[a, weight_string(b)] aggs=[sum(count(*)), any_value(b)]
     HashAggregateExec: group_by=[a, b] aggs=[count(*)]
       ScanExec: test.public.t partitions=1
@@ -74,7 +74,7 @@ func TestCollationAggregate(t *testing.T) {
 	sel := &physical.ProjectExec{Input: agg, Exprs: []expr.Expr{col(2, "count(*)", i64), col(1, "b", str)}, Names: []string{"n", "b"}}
 	out, _ = collate(t, sel)
 	sameSchema(t, out.Schema(), sel.Schema())
-	want = `ProjectExec: CAST(count(*) AS BIGINT) AS n, b
+	want = `ProjectExec: CAST(sum(count(*)) AS BIGINT) AS n, b
   HashAggregateExec: group_by=[a, weight_string(b)] aggs=[sum(count(*)), any_value(b)]
     HashAggregateExec: group_by=[a, b] aggs=[count(*)]
       ScanExec: test.public.t partitions=1
@@ -83,21 +83,37 @@ func TestCollationAggregate(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 
-	// Aggregates that do not decompose (AVG, DISTINCT) group once, by key.
+	// AVG splits into SUM and COUNT; aggregates that do not decompose
+	// (DISTINCT) group once, by key.
 	avg, err := expr.NewAggregate(expr.AggAvg, col(0, "a", i64), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one := &physical.HashAggregateExec{Input: s, GroupBy: []expr.Expr{col(1, "b", str)}, GroupNames: []string{"b"},
-		Aggs: []expr.AggregateCall{avg}, AggNames: []string{"avg(a)"}}
-	out, _ = collate(t, one)
-	sameSchema(t, out.Schema(), one.Schema())
-	want = `ProjectExec: b, avg(a)
-  HashAggregateExec: group_by=[weight_string(b)] aggs=[avg(a), any_value(b)]
+	distinct, err := expr.NewAggregate(expr.AggCount, col(0, "a", i64), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		call expr.AggregateCall
+		want string
+	}{
+		{avg, `ProjectExec: b, sum(sum(a)) / sum(count(a)) AS avg(a)
+  HashAggregateExec: group_by=[weight_string(b)] aggs=[sum(sum(a)), sum(count(a)), any_value(b)]
+    HashAggregateExec: group_by=[b] aggs=[sum(a), count(a)]
+      ScanExec: test.public.t partitions=1
+`},
+		{distinct, `ProjectExec: b, avg(a)
+  HashAggregateExec: group_by=[weight_string(b)] aggs=[count(DISTINCT a), any_value(b)]
     ScanExec: test.public.t partitions=1
-`
-	if got := physical.Format(out); got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+`},
+	} {
+		one := &physical.HashAggregateExec{Input: s, GroupBy: []expr.Expr{col(1, "b", str)}, GroupNames: []string{"b"},
+			Aggs: []expr.AggregateCall{tc.call}, AggNames: []string{"avg(a)"}}
+		out, _ = collate(t, one)
+		sameSchema(t, out.Schema(), one.Schema())
+		if got := physical.Format(out); got != tc.want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
+		}
 	}
 
 	// Integer and VARBINARY keys are left alone.
