@@ -16,9 +16,9 @@
 // on integer, float (SQLite stores no NaN), boolean, date and timestamp
 // columns with explicit NULLS FIRST/LAST, never strings (collation) or
 // decimals (REAL); group keys likewise minus floats; COUNT(*),
-// COUNT([DISTINCT] col), SUM of integers (exact: SQLite fails with
-// "integer overflow" beyond 64 bits rather than rounding; read as the
-// engine's DECIMAL(38,0)), SUM/AVG of floats, MIN/MAX of integers, floats,
+// COUNT([DISTINCT] col), SUM of integers (exact beyond 64 bits: two
+// 64-bit partial sums combined into the engine's DECIMAL(38,0)), SUM/AVG
+// of floats, MIN/MAX of integers, floats,
 // dates and timestamps. AVG of integers (a DECIMAL in the engine) and
 // anything on decimals stay in the engine. A TopN over a pushed aggregate
 // is pushed as well. Such queries are one partition and not encodable.

@@ -68,9 +68,9 @@ func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Sc
 // PushAggregate takes a whole GROUP BY when every key and aggregate has
 // the engine's semantics in SQLite (sqlgen.GroupKey, sqlgen.Aggregate):
 // keys are integer, boolean, date or timestamp columns; COUNT(*),
-// COUNT([DISTINCT] col); SUM of integers (SQLite's sum() is exact in 64
-// bits and fails with "integer overflow" beyond, never rounding; the value
-// is widened to the engine's DECIMAL(38,0)); SUM/AVG of floats; MIN/MAX of
+// COUNT([DISTINCT] col); SUM of integers, exact to the engine's
+// DECIMAL(38,0) through two 64-bit partial sums (sqlgen.IntSum: SQLite's
+// own sum() stops at 64 bits); SUM/AVG of floats; MIN/MAX of
 // integers, floats, dates and timestamps. AVG of integers (a DECIMAL in the engine) and
 // everything on decimals (stored as REAL) stay in the engine. Values are
 // read through the columns' coercing expressions, as in a scan. The
@@ -97,6 +97,7 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 		a.items = append(a.items, col)
 		a.groupBy = append(a.groupBy, col)
 		a.kinds = append(a.kinds, t.cols[c.Index].kind)
+		a.orderBy = append(a.orderBy, nil)
 	}
 	for j, call := range req.Aggs {
 		out := req.Schema.Field(len(req.GroupBy) + j)
@@ -117,8 +118,13 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 		}
 		var k colKind
 		switch {
-		case res == sqlgen.AggIntegerToDecimal:
-			k = kIntAsDecimal
+		case res == sqlgen.AggIntSumParts:
+			k = kIntSumParts
+			_, keys := sqlgen.IntSum(t.filterCol(call.Arg.(*expr.Column).Index))
+			a.orderBy = append(a.orderBy, keys[:])
+			a.items = append(a.items, sql)
+			a.kinds = append(a.kinds, k)
+			continue
 		case call.Func == expr.AggCount:
 			k = kInt
 		case call.Func == expr.AggMin || call.Func == expr.AggMax:
@@ -130,6 +136,7 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 		}
 		a.items = append(a.items, sql)
 		a.kinds = append(a.kinds, k)
+		a.orderBy = append(a.orderBy, nil)
 	}
 	return a, true, nil
 }
@@ -137,10 +144,13 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 // aggTable is the result of a pushed GROUP BY: its schema is the engine's
 // aggregate output. It shares its Table's file and lifetime.
 type aggTable struct {
-	t       *Table
-	schema  *arrow.Schema
-	items   []string  // SELECT item per output column
-	kinds   []colKind // how each output column is read
+	t      *Table
+	schema *arrow.Schema
+	items  []string  // SELECT item per output column
+	kinds  []colKind // how each output column is read
+	// orderBy, per output column, are the integer expressions that order
+	// by it when its item does not (nil: the item itself).
+	orderBy [][]string
 	groupBy []string
 	where   []string
 	args    []any
@@ -164,11 +174,14 @@ func (a *aggTable) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error
 		if k.Column < 0 || k.Column >= len(a.items) {
 			return nil, false, errs.Invalidf("sqlite table %s: aggregate sort column %d out of range (%d columns)", a.t.name, k.Column, len(a.items))
 		}
-		typ := a.schema.Field(k.Column).Type
-		if a.kinds[k.Column] == kIntAsDecimal {
-			typ = arrow.PrimitiveTypes.Int64 // SQLite sums integers exactly: integer order
+		if keys := a.orderBy[k.Column]; keys != nil {
+			for _, e := range keys {
+				items, _ := sqlgen.OrderKey(sqlgen.SQLite, e, arrow.PrimitiveTypes.Int64, k.Desc, k.NullsFirst)
+				order = append(order, items...)
+			}
+			continue
 		}
-		items, ok := sqlgen.OrderKey(sqlgen.SQLite, a.items[k.Column], typ, k.Desc, k.NullsFirst)
+		items, ok := sqlgen.OrderKey(sqlgen.SQLite, a.items[k.Column], a.schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
 		if !ok {
 			return nil, false, nil
 		}

@@ -2,6 +2,8 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,7 +81,7 @@ func TestPushdownMatchesEngine(t *testing.T) {
 		{"SELECT ok, min(ok) FROM t GROUP BY ok", false, ""}, // MIN(bool) is BIGINT 1/0 in the engine
 		{"SELECT count(*), sum(n), max(id), min(day) FROM t WHERE id > 10", false, "count(*)"},
 		{"SELECT DISTINCT n FROM t", false, "GROUP BY"},
-		{"SELECT day, count(*) AS c, sum(id) AS s FROM t GROUP BY day ORDER BY c DESC, s LIMIT 6", true, "ORDER BY count(*) DESC NULLS LAST, sum("},
+		{"SELECT day, count(*) AS c, sum(id) AS s FROM t GROUP BY day ORDER BY c DESC, s LIMIT 6", true, "ORDER BY count(*) DESC NULLS LAST, (sum("},
 		{"SELECT n, avg(id) FROM t GROUP BY n", false, ""},    // AVG of integers is a DECIMAL: engine
 		{"SELECT count(*) FROM t GROUP BY name", false, ""},   // string key (the engine's collation groups n3 with N3)
 		{"SELECT n, sum(price) FROM t GROUP BY n", false, ""}, // decimal
@@ -132,5 +134,56 @@ func TestPushedPartitionsAreNotEncoded(t *testing.T) {
 	}
 	if d := sc.(interface{ Describe() string }).Describe(); !strings.Contains(d, "ORDER BY") || !strings.Contains(d, "LIMIT 3") {
 		t.Fatalf("Describe: %s", d)
+	}
+}
+
+// TestIntegerSumBeyond64Bits: SQLite's sum() stops at 64 bits; the pushed
+// SUM (two partial sums) is exact like the engine's, and orders exactly.
+func TestIntegerSumBeyond64Bits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE big (g INTEGER, v INTEGER)",
+		"INSERT INTO big VALUES (1, 9223372036854775807), (1, 9223372036854775807), (1, 9223372036854775807), (1, -5)",
+		"INSERT INTO big VALUES (2, -9223372036854775808), (2, -9223372036854775808), (2, NULL), (3, NULL)",
+		"INSERT INTO big VALUES (4, 4294967295), (4, 4294967296), (5, -1), (5, -4294967296), (6, 1)",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	tbl, err := sqlite.OpenTable(context.Background(), sqlite.Config{Path: path}, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tbl.Close() })
+	c := catalog.NewCatalog("lite")
+	if err := c.AddSchema("main", catalog.NewStatic(map[string]catalog.Table{"big": tbl})); err != nil {
+		t.Fatal(err)
+	}
+	root := catalog.NewRoot()
+	if err := root.Add(c); err != nil {
+		t.Fatal(err)
+	}
+	on, off := exec.New(exec.Config{Root: root}), exec.New(exec.Config{Root: root, DisableOptimizer: true})
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	for _, q := range []string{
+		"SELECT g, sum(v) FROM big GROUP BY g ORDER BY g",
+		"SELECT g, sum(v) AS s FROM big GROUP BY g ORDER BY s DESC, g LIMIT 4",
+		"SELECT g, sum(v) AS s FROM big GROUP BY g ORDER BY s, g LIMIT 4",
+		"SELECT sum(v) FROM big",
+	} {
+		got, want := runSQL(t, on, q, mem), runSQL(t, off, q, mem)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s:\n pushed %v\n engine %v", q, got, want)
+		}
+	}
+	if got := runSQL(t, on, "SELECT sum(v) FROM big WHERE g = 1", mem); len(got) != 1 || got[0] != "27670116110564327416" {
+		t.Errorf("sum beyond 64 bits: %v", got)
 	}
 }

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -62,6 +64,7 @@ type scanner struct {
 	strs   []sql.NullString
 	blobs  []sql.Null[[]byte]
 	one    int64 // target of SELECT 1 (no columns)
+	err    error // a value that could not be decoded (checked per row)
 }
 
 // newScanner reads columns of the given kinds (one per schema field).
@@ -72,7 +75,7 @@ func newScanner(schema *arrow.Schema, kinds []colKind) *scanner {
 		strs: make([]sql.NullString, n), blobs: make([]sql.Null[[]byte], n)}
 	for i, k := range kinds {
 		switch k {
-		case kInt, kBool, kIntAsDecimal:
+		case kInt, kBool:
 			s.dests[i] = &s.ints[i]
 		case kFloat:
 			s.dests[i] = &s.floats[i]
@@ -107,6 +110,9 @@ func (s *scanner) batch(ctx context.Context, mem memory.Allocator, rows *sql.Row
 		for i, k := range s.kinds {
 			s.appendValue(bld.Field(i), k, i)
 		}
+		if s.err != nil {
+			return nil, s.err
+		}
 		n++
 		if n%1024 == 0 && ctx.Err() != nil {
 			return nil, errs.Wrap(errs.ErrUnavailable, ctx.Err(), "reading sqlite table %s", t.name)
@@ -129,12 +135,21 @@ func (s *scanner) appendValue(b array.Builder, k colKind, i int) {
 		} else {
 			b.AppendNull()
 		}
-	case kIntAsDecimal:
-		if v := s.ints[i]; v.Valid {
-			b.(*array.Decimal128Builder).Append(decimal128.FromI64(v.Int64))
-		} else {
+	case kIntSumParts:
+		v := s.strs[i]
+		if !v.Valid {
 			b.AppendNull()
+			return
 		}
+		n, ok := intSumParts(v.String)
+		if !ok {
+			// Something other than two integers: a bug, which a NULL
+			// would hide.
+			s.err = errs.Internalf("sqlite: malformed partial sums %q of a pushed SUM", v.String)
+			b.AppendNull()
+			return
+		}
+		b.(*array.Decimal128Builder).Append(n)
 	case kBool:
 		if v := s.ints[i]; v.Valid {
 			b.(*array.BooleanBuilder).Append(v.Int64 != 0)
@@ -194,6 +209,21 @@ func (s *scanner) appendValue(b array.Builder, k colKind, i int) {
 		}
 		db.Append(num)
 	}
+}
+
+// intSumParts combines the text "hi,lo" of sqlgen.IntSum into hi·2^32 + lo
+// (|result| < 2^96, well inside DECIMAL(38,0)).
+func intSumParts(text string) (decimal128.Num, bool) {
+	h, l, ok := strings.Cut(text, ",")
+	if !ok {
+		return decimal128.Num{}, false
+	}
+	hi, err1 := strconv.ParseInt(h, 10, 64)
+	lo, err2 := strconv.ParseInt(l, 10, 64)
+	if err1 != nil || err2 != nil {
+		return decimal128.Num{}, false
+	}
+	return decimal128.FromI64(hi).Mul(decimal128.FromI64(1 << 32)).Add(decimal128.FromI64(lo)), true
 }
 
 // parseDate parses the canonical 'YYYY-MM-DD' (validated by SQLite's

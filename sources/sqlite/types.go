@@ -23,9 +23,9 @@ const (
 	kDate
 	kTimestamp
 	kDecimal
-	// kIntAsDecimal is an integer result read into a DECIMAL(38,0) (a
-	// pushed SUM of integers); never a column's kind.
-	kIntAsDecimal
+	// kIntSumParts is a pushed SUM of integers read as the text "hi,lo"
+	// of sqlgen.IntSum into a DECIMAL(38,0); never a column's kind.
+	kIntSumParts
 )
 
 // mapDeclared maps a column's declared type to an Arrow type, following

@@ -105,10 +105,10 @@ type Dialect struct {
 	// pushed only with both.
 	NumericDiv  func(a, b string) string
 	NumericType string
-	// SumIntOverflowErrors: sum() of integers raises an error when it
-	// leaves the 64-bit range instead of going inexact (SQLite), so a SUM
-	// of integers read back as an integer is exact.
-	SumIntOverflowErrors bool
+	// IntSumParts: the dialect has no exact type wider than 64 bits, but
+	// shifts and masks 64-bit integers (SQLite): a SUM of integers is
+	// pushed as two 64-bit partial sums (see IntSum) the provider combines.
+	IntSumParts bool
 }
 
 // Postgres is PostgreSQL (pgx placeholders $n).
@@ -145,7 +145,7 @@ var SQLite = Dialect{
 	Bind:            BindText,
 	// DoubleType stays empty: the sqlite provider reads float columns
 	// already coerced to REAL, whose sum() and avg() are REAL.
-	SumIntOverflowErrors: true,
+	IntSumParts: true,
 }
 
 // MySQL is MySQL / MariaDB (placeholders ?). Its default collations are

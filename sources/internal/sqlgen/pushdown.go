@@ -24,9 +24,9 @@ import (
 // GROUP BY keys follow the same type rule minus floats (-0 and NaN group
 // differently). Aggregates: COUNT(*), COUNT(x) and COUNT(DISTINCT x) on
 // groupable x; SUM and AVG of integers and decimals where the dialect has
-// exact decimals (Dialect.DecimalType), SUM of integers where integer
-// overflow is an error (SQLite's sum(); the result is then an integer the
-// provider widens to DECIMAL(38,0)), SUM and AVG of floats in double
+// exact decimals (Dialect.DecimalType), SUM of integers in two exact
+// 64-bit parts where the dialect has nothing wider (Dialect.IntSumParts,
+// SQLite; see IntSum), SUM and AVG of floats in double
 // precision; MIN and MAX of orderable keys except booleans (floats only
 // where the dialect cannot store NaN).
 
@@ -168,9 +168,11 @@ const (
 	// 64-bit integer, MIN/MAX as the column, floats as double precision,
 	// decimals cast to the result's DECIMAL(p,s)).
 	AggAsIs AggResult = iota
-	// AggIntegerToDecimal: the SQL yields a 64-bit integer (SQLite's sum()
-	// of integers) that the provider widens to the DECIMAL(38,0) result.
-	AggIntegerToDecimal
+	// AggIntSumParts: the SQL yields the text "hi,lo" of two 64-bit
+	// partial sums whose total hi·2^32 + lo is the exact SUM of integers
+	// (see IntSum); NULL when there was no value. The provider combines
+	// them into the DECIMAL(38,0) result.
+	AggIntSumParts
 )
 
 // Aggregate translates one aggregate whose argument (if any) is a column:
@@ -258,10 +260,10 @@ func sumAvg(d Dialect, a expr.AggregateCall, col string, k kind) (string, AggRes
 		return "", 0, false
 	}
 	if d.DecimalType == nil {
-		// Without exact decimals only SUM of integers, and only where the
-		// remote raises an error on overflow instead of going inexact.
-		if a.Func == expr.AggSum && k == kInt && d.SumIntOverflowErrors && dt.Scale == 0 {
-			return "sum(" + col + ")", AggIntegerToDecimal, true
+		// Without exact decimals only SUM of integers, in two parts.
+		if a.Func == expr.AggSum && k == kInt && d.IntSumParts && dt.Scale == 0 {
+			v, _ := IntSum(col)
+			return v, AggIntSumParts, true
 		}
 		return "", 0, false
 	}
@@ -292,4 +294,21 @@ func sumAvg(d Dialect, a expr.AggregateCall, col string, k kind) (string, AggRes
 		q += " * 0." + strings.Repeat("0", s-1) + "1"
 	}
 	return "CAST(" + q + " AS " + typ + ")", AggAsIs, true
+}
+
+// IntSum renders an exact SUM of the 64-bit integers x for a dialect whose
+// sum() stays in 64 bits (SQLite, which raises "integer overflow" beyond):
+// x = (x >> 32)·2^32 + (x & 0xFFFFFFFF) with an arithmetic shift, so
+//
+//	value = sum(x >> 32) || ',' || sum(x & 4294967295)
+//
+// is the text "hi,lo" of two partial sums that overflow only past 2^31
+// values per group (an error then, never a wrong sum), with
+// SUM = hi·2^32 + lo (NULL when x had no value). orderKeys, ORDER BY-ed
+// lexicographically, order groups by that SUM exactly: hi + (lo >> 32)
+// then lo & 0xFFFFFFFF (lo >= 0, so its high part carries into hi).
+func IntSum(x string) (value string, orderKeys [2]string) {
+	hi := "sum((" + x + ") >> 32)"
+	lo := "sum((" + x + ") & 4294967295)"
+	return hi + " || ',' || " + lo, [2]string{"(" + hi + " + (" + lo + " >> 32))", "(" + lo + " & 4294967295)"}
 }
