@@ -88,6 +88,31 @@ func TestBooleanResults(t *testing.T) {
 		t.Errorf("aggregate: %s", out.Schema())
 	}
 
+	// Table columns stay BOOL through joins (both sides, semi joins keep
+	// the left), unions of table columns, windows and subquery joins; the
+	// columns those nodes compute are converted.
+	other := &physical.ValuesExec{Out: arrow.NewSchema([]arrow.Field{{Name: "t", Type: boolean}}, nil), Rows: [][]expr.Expr{{expr.NewLiteral(true)}}}
+	join := &physical.NestedLoopJoinExec{Type: logical.JoinLeft, Left: sc, Right: other}
+	if out, _ := booleanRule(t, join); out.Schema().Field(0).Type.ID() != arrow.BOOL || out.Schema().Field(2).Type.ID() != arrow.INT64 {
+		t.Errorf("join: %s", out.Schema())
+	}
+	rightTable := &physical.NestedLoopJoinExec{Type: logical.JoinInner, Left: other, Right: sc}
+	if out, _ := booleanRule(t, rightTable); out.Schema().Field(0).Type.ID() != arrow.INT64 || out.Schema().Field(1).Type.ID() != arrow.BOOL {
+		t.Errorf("join with the table on the right: %s", out.Schema())
+	}
+	union := &physical.UnionExec{Inputs: []physical.Plan{sc, sc}, Out: sc.Schema()}
+	if _, changed := booleanRule(t, union); changed {
+		t.Errorf("union of table columns converted")
+	}
+	mixed := &physical.UnionExec{Inputs: []physical.Plan{only, &physical.ProjectExec{Input: sc, Exprs: []expr.Expr{gt}, Names: []string{"f"}}}, Out: only.Schema()}
+	if out, changed := booleanRule(t, mixed); !changed || out.Schema().Field(0).Type.ID() != arrow.INT64 {
+		t.Errorf("union with a computed input: %s", out.Schema())
+	}
+	exists := &physical.SubqueryJoinExec{Kind: logical.SubqueryExists, Input: sc, Subquery: other, Name: "EXISTS"}
+	if out, _ := booleanRule(t, exists); out.Schema().Field(0).Type.ID() != arrow.BOOL || out.Schema().Field(2).Type.ID() != arrow.INT64 {
+		t.Errorf("subquery join: %s", out.Schema())
+	}
+
 	// EXPLAIN shows the converted plan; the EXPLAIN node stays the root.
 	out, changed = booleanRule(t, &physical.ExplainExec{Input: proj})
 	if ex, ok := out.(*physical.ExplainExec); !changed || !ok || ex.Input.Schema().Field(0).Type.ID() != arrow.INT64 {
