@@ -441,3 +441,18 @@ func TestJSONDoubleFormat(t *testing.T) {
 		}
 	}
 }
+
+// Large string/binary inputs (common from Parquet and DuckDB) keep working:
+// a LARGE_STRING value is a JSON string, not JSON text, and REGEXP_SUBSTR
+// of LARGE_BINARY builds the VARBINARY it declares.
+func TestAnalystLargeTypes(t *testing.T) {
+	large := &Literal{DataType: arrow.BinaryTypes.LargeString, Value: "x y"}
+	largeBin := &Literal{DataType: arrow.BinaryTypes.LargeBinary, Value: []byte("aXb")}
+	runAnalystCases(t, []analystCase{
+		{fn: "json_array", args: []*Literal{large}, want: `'["x y"]'`, nullWant: "'[null]'"},
+		{fn: "json_object", args: []*Literal{str("k"), large}, want: `'{"k": "x y"}'`, consts: []int{0}},
+		{fn: "regexp_substr", args: []*Literal{largeBin, bin("X.")}, want: "X'5862'"},
+		{fn: "regexp_like", args: []*Literal{large, str("X Y")}, want: "TRUE"},
+		{fn: "md5", args: []*Literal{large}, want: "'" + "c8d1ae9296335b1cfc3d0d1b47b664a7" + "'"},
+	})
+}

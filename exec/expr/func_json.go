@@ -896,6 +896,8 @@ func jsonValueArgs(args []Expr) []arrow.DataType {
 	for i, a := range args {
 		if c, ok := a.(*Call); ok && jsonFuncs[c.Name] {
 			out[i] = arrow.BinaryTypes.LargeString
+		} else if a.Type().ID() == arrow.LARGE_STRING {
+			out[i] = TypeString // a plain (large) string value, not JSON text
 		}
 	}
 	return out

@@ -180,6 +180,8 @@ func regexpResolve(result arrow.DataType, strIdx ...int) func([]arrow.DataType) 
 				isStr = isStr || k == i
 			}
 			switch {
+			case isStr && t.ID() == arrow.LARGE_BINARY:
+				out[i] = TypeBinary
 			case isStr && (classOf(t) == clsString || classOf(t) == clsBinary):
 			case isStr:
 				out[i] = TypeString
