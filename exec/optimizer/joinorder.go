@@ -238,13 +238,20 @@ func (e *joinEstimator) greedy(start int) ([]int, float64) {
 // with input i, and whether some condition connects them. An equality of
 // columns keeps 1/max(distinct left, distinct right) of the pairs, each
 // distinct count capped by its side's rows (an unknown one counts as that
-// side's rows, as for a key); another connecting condition keeps half.
+// side's rows, as for a key); several equalities to the same input are a
+// composite key, estimated as a foreign key to the side with fewer tuples;
+// another connecting condition keeps half.
 // Several conditions combine with exponential backoff (see below). Without
 // a connecting condition it is the cross product.
 func (e *joinEstimator) estimateJoin(cur float64, i int, chosen []bool) (float64, bool) {
 	ri := float64(e.rows[i])
 	var sels []float64
 	connected := false
+	// Column equalities grouped by the other input they read: two or more
+	// to the same input form a composite key.
+	type pair struct{ other, mine float64 }
+	composite := map[int][]pair{}
+	var order []int
 	for ci, ls := range e.condLeaves {
 		if !ls[i] || len(ls) < 2 {
 			continue
@@ -260,24 +267,48 @@ func (e *joinEstimator) estimateJoin(cur float64, i int, chosen []bool) (float64
 			continue
 		}
 		connected = true
-		s := 0.5
-		if b, ok := e.g.conds[ci].(*expr.Binary); ok && b.Op == expr.OpEq {
-			var dl, dr float64
-			lc, lok := b.Left.(*expr.Column)
-			rc, rok := b.Right.(*expr.Column)
-			if lok && rok {
-				dl, dr = e.sideDistinct(lc.Index, i, cur, ri), e.sideDistinct(rc.Index, i, cur, ri)
-			} else {
-				dl, dr = cur, ri
-			}
-			s = 1 / max(dl, dr, 1)
+		b, ok := e.g.conds[ci].(*expr.Binary)
+		if !ok || b.Op != expr.OpEq {
+			sels = append(sels, 0.5)
+			continue
 		}
-		sels = append(sels, s)
+		lc, lok := b.Left.(*expr.Column)
+		rc, rok := b.Right.(*expr.Column)
+		if !lok || !rok || len(ls) != 2 {
+			sels = append(sels, 1/max(cur, ri, 1))
+			continue
+		}
+		mine, other := rc.Index, lc.Index
+		if e.leafOf(lc.Index) == i {
+			mine, other = lc.Index, rc.Index
+		}
+		j := e.leafOf(other)
+		if _, seen := composite[j]; !seen {
+			order = append(order, j)
+		}
+		composite[j] = append(composite[j], pair{other: e.sideDistinct(other, i, cur, ri), mine: e.sideDistinct(mine, i, cur, ri)})
+	}
+	for _, j := range order {
+		ps := composite[j]
+		if len(ps) == 1 {
+			sels = append(sels, 1/max(ps[0].other, ps[0].mine, 1))
+			continue
+		}
+		// A composite key: each side's distinct tuples are at most its
+		// rows (the product of the columns' counts overshoots), and the
+		// side with fewer tuples is taken as the key the other references
+		// (a composite foreign key, e.g. lineitem to partsupp).
+		do, dm := 1.0, 1.0
+		for _, p := range ps {
+			do *= p.other
+			dm *= p.mine
+		}
+		sels = append(sels, 1/max(min(do, cur, dm, ri), 1))
 	}
 	// Exponential backoff: s1 · s2^(1/2) · s3^(1/4) ..., most selective
 	// first, between trusting only the best condition (which overestimates
 	// when conditions are independent, as a join key plus another equality)
-	// and multiplying all (which underestimates composite keys).
+	// and multiplying all (which underestimates correlated ones).
 	sort.Float64s(sels)
 	sel, w := 1.0, 1.0
 	for _, s := range sels {
@@ -285,6 +316,16 @@ func (e *joinEstimator) estimateJoin(cur float64, i int, chosen []bool) (float64
 		w /= 2
 	}
 	return max(math.Ceil(cur*ri*sel), 1), connected
+}
+
+// leafOf is the input holding concatenated column col, or -1.
+func (e *joinEstimator) leafOf(col int) int {
+	for k, l := range e.g.leaves {
+		if col >= l.offset && col < l.offset+l.width {
+			return k
+		}
+	}
+	return -1
 }
 
 // sideDistinct is the distinct-value estimate of concatenated column col,
