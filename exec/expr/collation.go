@@ -400,6 +400,22 @@ func bytesToString(b []byte) string { return unsafe.String(unsafe.SliceData(b), 
 // the collation, ordered bytewise as the strings are under it.
 const WeightStringFunc = "weight_string"
 
+// maxKeyInputBytes bounds the string bytes of one CollationKeys input from
+// the WEIGHT_STRING kernel: keys take int32 offsets and may be somewhat
+// longer than the values (case folding can lengthen a character's UTF-8).
+const maxKeyInputBytes = math.MaxInt32 / 2
+
+// stringDataBytes is the total value bytes of a string array.
+func stringDataBytes(a arrow.Array) int {
+	switch x := a.(type) {
+	case *array.String:
+		return len(x.ValueBytes())
+	case *array.LargeString:
+		return len(x.ValueBytes())
+	}
+	return 0
+}
+
 // collationKeyFunc is the one-argument WEIGHT_STRING(s) of a VARCHAR s that
 // plan rewrites insert (see NewCollationKey): CollationKeys, written
 // straight into the result buffers. The SQL-callable WEIGHT_STRING in the
@@ -413,10 +429,14 @@ var collationKeyFunc = ScalarFunc{
 		return []arrow.DataType{nil}, arrow.BinaryTypes.Binary, nil
 	},
 	Kernel: func(kc KernelContext, args []arrow.Array) (arrow.Array, error) {
-		if !IsCollatedString(args[0].DataType()) {
-			return nil, errs.Internalf("collation key of a %s array", args[0].DataType())
+		a := args[0]
+		if !IsCollatedString(a.DataType()) {
+			return nil, errs.Internalf("collation key of a %s array", a.DataType())
 		}
-		return CollationKeys(kc.Mem, args[0]), nil
+		if n := stringDataBytes(a); n > maxKeyInputBytes {
+			return nil, errs.Exhaustedf("collation keys of %d bytes of strings in one batch: at most %d bytes fit; use smaller batches", n, maxKeyInputBytes)
+		}
+		return CollationKeys(kc.Mem, a), nil
 	},
 	AcceptsConstants: true,
 }
