@@ -54,6 +54,23 @@ func (b brokenTable) Statistics(context.Context) (catalog.Statistics, error) {
 	return catalog.Statistics{NumRows: catalog.Count{Value: n, Precision: catalog.Exact}}, nil
 }
 
+// PushTopN, with fault "topn", claims any order but returns the first
+// batch's rows as stored: neither ordered nor enough.
+func (b brokenTable) PushTopN(catalog.TopNRequest) (catalog.Table, bool, error) {
+	if b.fault != "topn" {
+		return nil, false, nil
+	}
+	return &sliceTable{schema: b.schema, batches: b.batches[:1]}, true, nil
+}
+
+// PushAggregate, with fault "agg", claims any aggregate but returns no rows.
+func (b brokenTable) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool, error) {
+	if b.fault != "agg" {
+		return nil, false, nil
+	}
+	return &sliceTable{schema: req.Schema}, true, nil
+}
+
 func (s *sliceTable) Schema() *arrow.Schema { return s.schema }
 
 func (s *sliceTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
@@ -163,6 +180,8 @@ func TestKitCatchesBrokenProviders(t *testing.T) {
 		"projection":    "Scan(projection=[1]).Schema()",
 		"stats":         "NumRows = 6 (Exact), but the data has 5",
 		"no-cancel":     "cancelled context succeeded",
+		"topn":          "TopN [id DESC] limit 1, filters no filters: the engine's TopN over the pushed rows orders keys",
+		"agg":           "aggregate group_by=[] aggs=[count(*)], filters no filters: got 0 rows, want 1",
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKitCatchesBrokenProviders$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "SOURCETEST_FAULT="+fault)
