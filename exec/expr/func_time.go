@@ -483,7 +483,7 @@ func timeMoreBuiltins() map[string]ScalarFunc {
 		}}
 	toSeconds := ScalarFunc{MinArgs: 1, MaxArgs: 1,
 		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
-			t, err := temporalOrString(args[0], false)
+			t, err := dateTextArg(args[0])
 			return []arrow.DataType{t}, i64, err
 		},
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
@@ -499,12 +499,9 @@ func timeMoreBuiltins() map[string]ScalarFunc {
 	// TIMESTAMP(expr[, time]): expr as DATETIME, plus time.
 	timestampFn := ScalarFunc{MinArgs: 1, MaxArgs: 2,
 		Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
-			t, err := temporalOrString(args[0], false)
+			t, err := dateTextArg(args[0])
 			if err != nil {
 				return nil, nil, err
-			}
-			if classOf(args[0]) == clsDate {
-				t = TypeTimestamp
 			}
 			out := []arrow.DataType{t}
 			if len(args) == 2 {
@@ -583,6 +580,17 @@ func timeMoreBuiltins() map[string]ScalarFunc {
 		"to_seconds": toSeconds, "timestamp": timestampFn, "timestampadd": timestampAdd,
 		"get_format": getFormat,
 	}
+}
+
+// dateTextArg resolves a date argument read by dateNumberReader: DATE and
+// DATETIME as they are, strings kept as text (so the short numeric forms
+// parse), numbers as their text.
+func dateTextArg(t arrow.DataType) (arrow.DataType, error) {
+	switch classOf(t) {
+	case clsString, clsBinary:
+		return nil, nil
+	}
+	return temporalOrString(t, false)
 }
 
 // dateNumberReader is timeReader that also reads MySQL's short numeric
