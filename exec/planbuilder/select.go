@@ -267,12 +267,20 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 		}
 		plan = &logical.Aggregate{Input: plan, GroupBy: cols, GroupNames: names}
 	}
-	if len(sortKeys) > 0 {
-		plan = &logical.Sort{Input: plan, Keys: sortKeys}
-	}
-	if n.Limit != nil {
-		if plan, err = s.buildLimit(plan, n.Limit); err != nil {
+	switch {
+	case dc != nil && dc.correlated && n.Limit != nil:
+		// ORDER BY ... LIMIT per correlation key (subquery_correlated.go).
+		if plan, err = dc.limitPerKey(plan, sortKeys, n.Limit); err != nil {
 			return nil, err
+		}
+	default:
+		if len(sortKeys) > 0 {
+			plan = &logical.Sort{Input: plan, Keys: sortKeys}
+		}
+		if n.Limit != nil {
+			if plan, err = s.buildLimit(plan, n.Limit); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if len(exprs) > visible {

@@ -297,9 +297,6 @@ func splitCorrelation(h expr.Expr) (inner, outer expr.Expr, ok bool) {
 // item), and works out the empty-input value of an aggregate without
 // GROUP BY.
 func (dc *decorrelation) extendSelect(ctx *stmtBuilder, n *ast.SelectStmt, aggMode bool, groupBy []expr.Expr, groupNames []string, items []selectItem) ([]expr.Expr, []string, []selectItem, error) {
-	if n.Limit != nil {
-		return nil, nil, nil, errs.NotImplementedf("LIMIT in a correlated scalar subquery is not supported yet")
-	}
 	if len(items) != 1 {
 		return nil, nil, nil, errs.Invalidf("operand should contain 1 column(s), the subquery returns %d", len(items))
 	}
@@ -314,6 +311,23 @@ func (dc *decorrelation) extendSelect(ctx *stmtBuilder, n *ast.SelectStmt, aggMo
 		return nil, nil, nil, errs.NotImplementedf("window functions in a correlated scalar subquery are not supported yet")
 	}
 	dc.scalarAgg = aggMode && n.GroupBy == nil
+	if dc.scalarAgg && n.Limit != nil {
+		// One row per key: LIMIT n (n >= 1) keeps it, anything else
+		// would make the subquery empty.
+		count, err := limitValue(n.Limit.Count)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		var offset int64
+		if n.Limit.Offset != nil {
+			if offset, err = limitValue(n.Limit.Offset); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		if count < 1 || offset > 0 {
+			return nil, nil, nil, errs.NotImplementedf("LIMIT %d OFFSET %d in a correlated scalar subquery that aggregates without GROUP BY is not supported yet", count, offset)
+		}
+	}
 	if dc.scalarAgg && n.Having != nil {
 		return nil, nil, nil, errs.NotImplementedf("HAVING without GROUP BY in a correlated scalar subquery is not supported yet")
 	}
@@ -507,4 +521,47 @@ var singleRowFunc = &expr.ScalarFunc{
 
 func singleRowValue(cnt, value expr.Expr) expr.Expr {
 	return &expr.Call{Name: "single_row_value", Args: []expr.Expr{cnt, value}, DataType: value.Type(), Func: singleRowFunc}
+}
+
+// limitPerKey applies a decorrelated subquery's ORDER BY ... LIMIT to each
+// correlation key's rows instead of to all of them: ROW_NUMBER() over the
+// rows of a key in ORDER BY order, kept when offset < rn <= offset+count.
+// plan outputs the value, the keys (columns 1..len(keys)), then any hidden
+// ORDER BY columns; ties are broken arbitrarily, as MySQL does.
+func (dc *decorrelation) limitPerKey(plan logical.Plan, sortKeys []logical.SortKey, l *ast.Limit) (logical.Plan, error) {
+	if dc.scalarAgg {
+		return plan, nil // one row per key, and extendSelect let only LIMIT n >= 1 through
+	}
+	count, err := limitValue(l.Count)
+	if err != nil {
+		return nil, err
+	}
+	var offset int64
+	if l.Offset != nil {
+		if offset, err = limitValue(l.Offset); err != nil {
+			return nil, err
+		}
+	}
+	sch := plan.Schema()
+	part := make([]expr.Expr, len(dc.innerKeys))
+	for i := range part {
+		f := sch.Field(1 + i)
+		part[i] = &expr.Column{Index: 1 + i, Name: f.Name, DataType: f.Type}
+	}
+	rn := expr.WindowCall{Func: expr.WinRowNumber, DataType: expr.TypeInt64}
+	plan = &logical.Window{Input: plan, PartitionBy: part, OrderBy: sortKeys, Funcs: []expr.WindowCall{rn}, Names: []string{"row_number"}}
+	col := &expr.Column{Index: sch.NumFields(), Name: "row_number", DataType: expr.TypeInt64}
+	lo, err := expr.NewBinary(expr.OpGt, col, expr.NewLiteral(offset))
+	if err != nil {
+		return nil, err
+	}
+	hi, err := expr.NewBinary(expr.OpLtEq, col, expr.NewLiteral(offset+count))
+	if err != nil {
+		return nil, err
+	}
+	pred, err := expr.NewBinary(expr.OpAnd, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	return projectPrefix(&logical.Filter{Input: plan, Predicate: pred}, sch.NumFields()), nil
 }
