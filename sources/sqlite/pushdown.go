@@ -70,12 +70,13 @@ func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Sc
 // keys are integer, boolean, date or timestamp columns; COUNT(*),
 // COUNT([DISTINCT] col); SUM of integers, exact to the engine's
 // DECIMAL(38,0) through two 64-bit partial sums (sqlgen.IntSum: SQLite's
-// own sum() stops at 64 bits); SUM/AVG of floats; MIN/MAX of
-// integers, floats, dates and timestamps. AVG of integers (a DECIMAL in the engine) and
-// everything on decimals (stored as REAL) stay in the engine. Values are
-// read through the columns' coercing expressions, as in a scan. The
-// returned table reads one query in one partition. No I/O; safe for
-// concurrent use.
+// own sum() stops at 64 bits); SUM/AVG of floats; MIN/MAX of integers,
+// floats, dates and timestamps. AVG of integers (a DECIMAL in the engine)
+// and everything on decimals (stored as REAL) stay in the engine. Values
+// are read through the columns' coercing expressions, as in a scan. The
+// returned table reads one query in one partition; the query has bind
+// values in its WHERE only (SQLite numbers ? by position). No I/O; safe
+// for concurrent use.
 func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool, error) {
 	if req.Schema == nil || req.Schema.NumFields() != len(req.GroupBy)+len(req.Aggs) {
 		return nil, false, errs.Invalidf("sqlite table %s: aggregate request schema does not have one field per key and aggregate", t.name)
