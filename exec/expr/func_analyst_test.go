@@ -210,6 +210,7 @@ func TestRegexpErrors(t *testing.T) {
 		{"regexp_instr", []Expr{str("abc"), str("b"), i(1), i(1), i(2)}, "return_option"},
 		{"regexp_replace", []Expr{str("abc"), str("b"), str("$9")}, "group 9"},
 		{"regexp_replace", []Expr{str("abc"), str("b"), str("$x")}, "group number"},
+		{"regexp_replace", []Expr{str("abc"), str("b"), str("${-1}")}, "group -1"},
 	}
 	for _, c := range cases {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -455,4 +456,29 @@ func TestAnalystLargeTypes(t *testing.T) {
 		{fn: "regexp_like", args: []*Literal{large, str("X Y")}, want: "TRUE"},
 		{fn: "md5", args: []*Literal{large}, want: "'" + "c8d1ae9296335b1cfc3d0d1b47b664a7" + "'"},
 	})
+}
+
+func TestJSONLargeObjectAndDuplicates(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("{")
+	const n = 50000
+	for k := n - 1; k >= 0; k-- {
+		if k != n-1 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`"k` + strings.Repeat("x", k%3) + string(rune('a'+k%26)) + `":` + "1")
+	}
+	sb.WriteString(`,"z": 1, "z": 2}`)
+	v, err := parseJSON(sb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(v.keys); i++ {
+		if !jsonKeyLess(v.keys[i-1], v.keys[i]) {
+			t.Fatalf("keys out of order or duplicated at %d: %q %q", i, v.keys[i-1], v.keys[i])
+		}
+	}
+	if z, ok := v.member("z"); !ok || z.i != 2 {
+		t.Errorf("z = %v, want the last duplicate 2", z)
+	}
 }

@@ -84,6 +84,31 @@ func (v *jsonVal) setMember(k string, x jsonVal) {
 	v.keys[i], v.vals[i] = k, x
 }
 
+// normalize sorts members appended in document order into MySQL order,
+// keeping the last of duplicate keys (O(n log n)).
+func (v *jsonVal) normalize() {
+	n := len(v.keys)
+	if n < 2 {
+		return
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return jsonKeyLess(v.keys[idx[a]], v.keys[idx[b]]) })
+	keys := make([]string, 0, n)
+	vals := make([]jsonVal, 0, n)
+	for _, i := range idx {
+		if m := len(keys); m > 0 && keys[m-1] == v.keys[i] {
+			vals[m-1] = v.vals[i] // stable sort: a later duplicate comes after
+			continue
+		}
+		keys = append(keys, v.keys[i])
+		vals = append(vals, v.vals[i])
+	}
+	v.keys, v.vals = keys, vals
+}
+
 func (v *jsonVal) member(k string) (jsonVal, bool) {
 	i := sort.Search(len(v.keys), func(i int) bool { return !jsonKeyLess(v.keys[i], k) })
 	if i < len(v.keys) && v.keys[i] == k {
@@ -173,7 +198,8 @@ func (p *jsonParser) value(depth int) (jsonVal, error) {
 			if err != nil {
 				return jsonVal{}, err
 			}
-			obj.setMember(k, v)
+			obj.keys = append(obj.keys, k)
+			obj.vals = append(obj.vals, v)
 			p.ws()
 			if p.pos < len(p.s) && p.s[p.pos] == ',' {
 				p.pos++
@@ -181,6 +207,7 @@ func (p *jsonParser) value(depth int) (jsonVal, error) {
 			}
 			if p.pos < len(p.s) && p.s[p.pos] == '}' {
 				p.pos++
+				obj.normalize()
 				return obj, nil
 			}
 			return jsonVal{}, p.fail("Missing a comma or '}' after an object member")

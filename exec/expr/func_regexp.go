@@ -289,7 +289,7 @@ func expandICU(dst []byte, fn, repl, src string, match []int, groups int) ([]byt
 			}
 			i = j - 1
 		}
-		if g > groups {
+		if g < 0 || g > groups {
 			return nil, invalidf("%s: the replacement %s refers to group %d but the pattern has %d", fn, quoteString(repl), g, groups)
 		}
 		if s, e := match[2*g], match[2*g+1]; s >= 0 {
