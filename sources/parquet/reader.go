@@ -67,15 +67,25 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 	for _, c := range proj {
 		want[c] = true
 	}
+	// Flat FIXED_LEN_BYTE_ARRAY decimals are read directly (decimalColumn);
+	// their pos is -1-k for the k-th of them.
 	pos := make([]int, ncols)
-	var leaves []int
+	var leaves, decLeaves []int
+	var decTypes []*arrow.Decimal128Type
 	nread := 0
 	for c := 0; c < ncols; c++ {
-		if want[c] {
-			pos[c] = nread
-			nread++
-			leaves = append(leaves, f.leaves[c]...)
+		if !want[c] {
+			continue
 		}
+		if dt, ok := directDecimal(p.t.schema.Field(c).Type, f, c); ok {
+			pos[c] = -1 - len(decLeaves)
+			decLeaves = append(decLeaves, f.leaves[c][0])
+			decTypes = append(decTypes, dt)
+			continue
+		}
+		pos[c] = nread
+		nread++
+		leaves = append(leaves, f.leaves[c]...)
 	}
 	outPos := make([]int, len(proj))
 	for i, c := range proj {
@@ -104,7 +114,7 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 			rr, err = nil, malformed(f.path, x)
 		}
 	}()
-	if len(leaves) == 0 {
+	if len(leaves) == 0 && len(decLeaves) == 0 {
 		return r, nil // no columns: batches carry only a row count
 	}
 	src, err := fsys.OpenRange(ctx, f.path, f.size)
@@ -119,6 +129,18 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (rr array.Re
 		return nil, errs.Wrap(errs.ErrUnavailable, err, "parquet file %s", fsys.Redact(f.path))
 	}
 	r.file = fr
+	r.mem = mem
+	for k, leaf := range decLeaves {
+		d, err := newDecimalColumn(fr, p.rg, leaf, decTypes[k])
+		if err != nil {
+			r.Release()
+			return nil, errs.Wrap(errs.ErrInvalid, err, "parquet file %s row group %d", f.path, p.rg)
+		}
+		r.decs = append(r.decs, d)
+	}
+	if len(leaves) == 0 {
+		return r, nil // only directly read decimals
+	}
 	ar, err := pqarrow.NewFileReader(fr, pqarrow.ArrowReadProperties{BatchSize: batchRows}, mem)
 	if err != nil {
 		r.Release()
@@ -144,7 +166,9 @@ type reader struct {
 	remaining int64
 
 	file *file.Reader
-	rec  pqarrow.RecordReader // nil when no column is read
+	rec  pqarrow.RecordReader // nil when pqarrow reads no column
+	decs []*decimalColumn     // columns read directly (outPos -1-k)
+	mem  memory.Allocator
 	cur  arrow.RecordBatch
 	err  error
 }
@@ -208,9 +232,12 @@ func (r *reader) Next() (ok bool) {
 	}()
 	if r.rec == nil {
 		n := min(r.remaining, batchRows)
-		r.remaining -= n
-		r.cur = array.NewRecordBatch(r.schema, nil, n)
-		return true
+		if len(r.decs) == 0 {
+			r.remaining -= n
+			r.cur = array.NewRecordBatch(r.schema, nil, n)
+			return true
+		}
+		return r.assemble(nil, n)
 	}
 	if !r.rec.Next() {
 		if err := r.rec.Err(); err != nil {
@@ -222,37 +249,54 @@ func (r *reader) Next() (ok bool) {
 		return false
 	}
 	in := r.rec.RecordBatch()
-	n := in.NumRows()
+	return r.assemble(in, min(in.NumRows(), r.remaining))
+}
+
+// assemble builds the output batch of n rows from pqarrow's batch in (nil
+// when pqarrow reads no column) and the next n rows of each directly read
+// decimal column.
+func (r *reader) assemble(in arrow.RecordBatch, n int64) bool {
 	cols := make([]arrow.Array, len(r.outPos))
-	sliced := n > r.remaining
-	if sliced {
-		n = r.remaining
+	var owned []arrow.Array
+	defer func() { releaseArrays(owned) }()
+	decoded := make([]arrow.Array, len(r.decs))
+	for k, d := range r.decs {
+		a, err := d.read(r.mem, n)
+		if err != nil {
+			r.err = errs.Wrap(errs.ErrInvalid, err, "reading parquet file %s", r.path)
+			return false
+		}
+		decoded[k] = a
+		owned = append(owned, a)
 	}
 	for i, p := range r.outPos {
+		if p < 0 {
+			cols[i] = decoded[-1-p]
+			continue
+		}
 		col := in.Column(p)
 		if !arrow.TypeEqual(col.DataType(), r.schema.Field(i).Type) {
-			for _, c := range cols[:i] {
-				if sliced {
-					c.Release()
-				}
-			}
 			r.err = errs.Invalidf("parquet file %s: column %s reads as %s, want %s",
 				r.path, r.schema.Field(i).Name, col.DataType(), r.schema.Field(i).Type)
 			return false
 		}
-		if sliced {
+		if int64(col.Len()) > n {
 			col = array.NewSlice(col, 0, n)
+			owned = append(owned, col)
 		}
 		cols[i] = col
 	}
 	r.cur = array.NewRecordBatch(r.schema, cols, n)
-	if sliced {
-		for _, c := range cols {
-			c.Release()
-		}
-	}
 	r.remaining -= n
 	return true
+}
+
+func releaseArrays(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
+	}
 }
 
 // partitionWire is the encoded form of a partition (metadata only).
