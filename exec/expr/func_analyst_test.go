@@ -482,3 +482,27 @@ func TestJSONLargeObjectAndDuplicates(t *testing.T) {
 		t.Errorf("z = %v, want the last duplicate 2", z)
 	}
 }
+
+func TestJSONPathBudget(t *testing.T) {
+	defer func(b int) { jsonPathBudget = b }(jsonPathBudget)
+	jsonPathBudget = 100
+	reg := analystRegistry(t)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	doc := "[" + strings.TrimSuffix(strings.Repeat("[1, [2]], ", 30), ", ") + "]"
+	e := ok(NewCallIn(reg, "json_extract", []Expr{str(doc), str("$**[1]**[0]")}))
+	batch := testBatch(mem, 2)
+	defer batch.Release()
+	if out, err := Eval(context.Background(), e, batch, mem); err == nil {
+		out.Release()
+		t.Error("no error past the path budget")
+	} else if !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "visits more than 100 values") {
+		t.Errorf("err = %v, want InvalidArgument naming the budget", err)
+	}
+	jsonPathBudget = 1 << 22
+	out, err := Eval(context.Background(), e, batch, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Release()
+}

@@ -687,12 +687,26 @@ func parseJSONPath(fn, s string) (jsonPath, error) {
 	return p, nil
 }
 
-// eval appends the values path selects in v.
-func (p jsonPath) eval(v jsonVal, out []jsonVal) []jsonVal {
-	return evalLegs(p.legs, v, out)
+// jsonPathBudget bounds the values one path evaluation may visit: paths
+// with several ** legs revisit every descendant once per leg. A variable
+// only so tests can lower it.
+var jsonPathBudget = 1 << 22
+
+// eval appends the values path selects in v; ErrInvalid
+// when the evaluation would visit more than jsonPathBudget values.
+func (p jsonPath) eval(v jsonVal, out []jsonVal) ([]jsonVal, error) {
+	budget := jsonPathBudget
+	out = evalLegs(p.legs, v, out, &budget)
+	if budget < 0 {
+		return out, invalidf("a JSON path visits more than %d values; use fewer ** legs", jsonPathBudget)
+	}
+	return out, nil
 }
 
-func evalLegs(legs []jsonLeg, v jsonVal, out []jsonVal) []jsonVal {
+func evalLegs(legs []jsonLeg, v jsonVal, out []jsonVal, budget *int) []jsonVal {
+	if *budget--; *budget < 0 {
+		return out
+	}
 	if len(legs) == 0 {
 		return append(out, v)
 	}
@@ -701,19 +715,19 @@ func evalLegs(legs []jsonLeg, v jsonVal, out []jsonVal) []jsonVal {
 	case legMember:
 		if v.kind == jObject {
 			if x, ok := v.member(leg.name); ok {
-				out = evalLegs(rest, x, out)
+				out = evalLegs(rest, x, out, budget)
 			}
 		}
 	case legAnyMember:
 		if v.kind == jObject {
 			for _, x := range v.vals {
-				out = evalLegs(rest, x, out)
+				out = evalLegs(rest, x, out, budget)
 			}
 		}
 	case legAnyIndex:
 		if v.kind == jArray {
 			for _, x := range v.arr {
-				out = evalLegs(rest, x, out)
+				out = evalLegs(rest, x, out, budget)
 			}
 		}
 	case legIndex:
@@ -730,18 +744,18 @@ func evalLegs(legs []jsonLeg, v jsonVal, out []jsonVal) []jsonVal {
 			hi = int64(len(elems)) - 1
 		}
 		for k := lo; k <= hi; k++ {
-			out = evalLegs(rest, elems[k], out)
+			out = evalLegs(rest, elems[k], out, budget)
 		}
 	case legDescendant:
-		out = evalLegs(rest, v, out)
+		out = evalLegs(rest, v, out, budget)
 		switch v.kind {
 		case jObject:
 			for _, x := range v.vals {
-				out = evalLegs(legs, x, out)
+				out = evalLegs(legs, x, out, budget)
 			}
 		case jArray:
 			for _, x := range v.arr {
-				out = evalLegs(legs, x, out)
+				out = evalLegs(legs, x, out, budget)
 			}
 		}
 	}
@@ -1045,7 +1059,9 @@ func jsonBuiltins() map[string]ScalarFunc {
 						return "", false, err
 					}
 					wrap = wrap || p.wildcard
-					matches = p.eval(v, matches)
+					if matches, err = p.eval(v, matches); err != nil {
+						return "", false, err
+					}
 				}
 				if len(matches) == 0 {
 					return "", false, nil
@@ -1188,7 +1204,9 @@ func jsonBuiltins() map[string]ScalarFunc {
 			if p.wildcard {
 				return v, false, invalidf("%s: the path expression may not contain the * or ** wildcards or ranges", fn)
 			}
-			buf = p.eval(v, buf[:0])
+			if buf, err = p.eval(v, buf[:0]); err != nil {
+				return v, false, err
+			}
 			if len(buf) == 0 {
 				return v, false, nil
 			}
