@@ -177,6 +177,11 @@ func (c *exprCtx) planSubquery(q ast.ResultSetNode) (logical.Plan, error) {
 	if c.s.q.subs == nil {
 		return nil, errs.NotImplementedf("subqueries are not supported in %s", c.clause)
 	}
+	if c.clause == "on clause" {
+		// Nothing attaches subqueries to a join condition yet: without
+		// this their refs would leak into the plan.
+		return nil, errs.NotImplementedf("subqueries in a JOIN's ON condition are not supported yet (for an inner join, move the condition to WHERE)")
+	}
 	c.s.q.outer = append(c.s.q.outer, &outerFrame{sc: c.sc})
 	defer func() { c.s.q.outer = c.s.q.outer[:len(c.s.q.outer)-1] }()
 	return c.s.buildQuery(q)
