@@ -432,7 +432,7 @@ func (c *exprCtx) outerColumn(cn *ast.ColumnName) (expr.Expr, bool, error) {
 			col := outer[i].sc.cols[idx]
 			return &outerRef{idx: idx, name: col.name, typ: col.typ}, true, nil
 		}
-		return nil, true, errs.NotImplementedf("correlated subqueries of this form are not supported yet (column '%s' refers to an outer query; supported: [NOT] EXISTS and [NOT] IN subqueries without aggregation as top-level WHERE conditions, correlated in their own WHERE)", strings.TrimSpace(columnText(cn)))
+		return nil, true, errs.NotImplementedf("correlated subqueries of this form are not supported yet (column '%s' refers to an outer query; supported: outer references in a subquery's own WHERE clause to the immediately enclosing query, for scalar subqueries and for [NOT] EXISTS / [NOT] IN subqueries without aggregation as top-level WHERE conditions)", strings.TrimSpace(columnText(cn)))
 	}
 	return nil, false, nil
 }
