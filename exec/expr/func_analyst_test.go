@@ -436,7 +436,7 @@ func TestJSONNestingAndErrors(t *testing.T) {
 }
 
 func TestJSONDoubleFormat(t *testing.T) {
-	for f, want := range map[float64]string{100: "100.0", 2.5: "2.5", -0.25: "-0.25", 1e300: "1e300", 1.5e-7: "1.5e-7"} {
+	for f, want := range map[float64]string{100: "100.0", 2.5: "2.5", -0.25: "-0.25", 1e300: "1e300", 1.5e-7: "1.5e-7", 1e6: "1000000.0", 1e15: "1e15", 0.001: "0.001", 0.30000000000000004: "0.30000000000000004"} {
 		if g := jsonDouble(f); g != want {
 			t.Errorf("jsonDouble(%v) = %s, want %s", f, g, want)
 		}

@@ -435,7 +435,12 @@ func appendJSONString(dst []byte, s string) []byte {
 // jsonDouble prints a DOUBLE the way MySQL's JSON does: shortest form,
 // ".0" added to integral values, exponents without '+'.
 func jsonDouble(f float64) string {
-	s := strconv.FormatFloat(f, 'g', -1, 64)
+	// Plain digits up to 1e15 (1e6 is 1000000.0), exponents beyond and
+	// below 1e-4, like MySQL's my_gcvt.
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if a := math.Abs(f); a != 0 && (a >= 1e15 || a < 1e-4) {
+		s = strconv.FormatFloat(f, 'e', -1, 64)
+	}
 	if strings.ContainsAny(s, "e") {
 		mant, exp, _ := strings.Cut(s, "e")
 		exp = strings.TrimPrefix(exp, "+")
