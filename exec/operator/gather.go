@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"context"
 	"math"
 	"unsafe"
 
@@ -151,4 +152,21 @@ func gatherBinary(mem memory.Allocator, a arrow.Array, idx []int32) (arrow.Array
 	}
 	defer ad.Release()
 	return array.MakeFromData(ad), true
+}
+
+// gatherRows returns a new batch (the caller Releases it) of b's rows at
+// rows (all >= 0): gatherArray for the columns it handles, compute.Take
+// (takeRows) for the batch when some column is of another type.
+func gatherRows(ctx context.Context, mem memory.Allocator, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, b.NumCols())
+	for i, c := range b.Columns() {
+		g, ok := gatherArray(mem, c, rows)
+		if !ok {
+			releaseArrays(cols)
+			return takeRows(ctx, mem, b, rows)
+		}
+		cols[i] = g
+	}
+	defer releaseArrays(cols)
+	return array.NewRecordBatch(b.Schema(), cols, int64(len(rows))), nil
 }

@@ -109,3 +109,45 @@ func BenchmarkGatherDecimal(b *testing.B) {
 		}
 	})
 }
+
+// TestGatherRows gathers whole batches: typed columns only, and with a
+// BOOL column (the compute.Take fallback); both equal takeRows.
+func TestGatherRows(t *testing.T) {
+	mem := newMem(t)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "i64", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	}, nil)
+	var rows []row
+	for _, r := range testRows(50) {
+		rows = append(rows, row{r[1], r[2], r[5]})
+	}
+	bs := buildBatches(t, mem, schema, rows, 50)
+	b := bs[0]
+	idx := []int32{49, 0, 3, 3, 17}
+	for _, cols := range [][]int{{0, 1}, {0, 1, 2}} {
+		fields := make([]arrow.Field, len(cols))
+		arrs := make([]arrow.Array, len(cols))
+		for i, c := range cols {
+			fields[i], arrs[i] = schema.Field(c), b.Column(c)
+		}
+		sub := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, b.NumRows())
+		got, err := gatherRows(context.Background(), mem, sub, idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := takeRows(context.Background(), mem, sub, idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !array.RecordEqual(got, want) {
+			t.Fatalf("columns %v: gatherRows %v, takeRows %v", cols, got, want)
+		}
+		got.Release()
+		want.Release()
+		sub.Release()
+	}
+	releaseBatches(bs)
+	mem.AssertSize(t, 0)
+}

@@ -644,7 +644,7 @@ func filterByMask(ctx context.Context, b arrow.RecordBatch, mask []bool, mem mem
 		b.Retain()
 		return b, nil
 	}
-	return takeRows(ctx, mem, b, rows)
+	return gatherRows(ctx, mem, b, rows)
 }
 
 // gather builds the output batch of pairs (probe row pIdx[i], build row
@@ -752,7 +752,7 @@ func (o *joinOp) probeTail(ctx context.Context) (arrow.RecordBatch, error) {
 		if len(rows) == len(o.probeMatched) {
 			return conformBatch(o.schema, o.pb, "join")
 		}
-		out, err := takeRows(ctx, o.mem, o.pb, rows)
+		out, err := gatherRows(ctx, o.mem, o.pb, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -783,7 +783,7 @@ func (o *joinOp) final(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, nil
 	}
 	if o.filterBuild {
-		out, err := takeRows(ctx, o.mem, o.buildData, rows)
+		out, err := gatherRows(ctx, o.mem, o.buildData, rows)
 		if err != nil {
 			return nil, err
 		}
