@@ -13,8 +13,14 @@ import (
 // queryInZone runs sql with the session option time_zone set to zone.
 func queryInZone(t *testing.T, f *fixture, zone, sql string) []string {
 	t.Helper()
+	return queryWith(t, f, "time_zone", zone, sql)
+}
+
+// queryWith runs sql with one session option set.
+func queryWith(t *testing.T, f *fixture, option, value, sql string) []string {
+	t.Helper()
 	o := opts
-	o.Values = map[string]string{"time_zone": zone}
+	o.Values = map[string]string{option: value}
 	ctx := context.Background()
 	st, err := f.eng.Prepare(ctx, o, sql)
 	if err != nil {

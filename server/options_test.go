@@ -54,7 +54,7 @@ func optionValues(t *testing.T, h *harness) map[string]string {
 func TestSessionOptionsTyped(t *testing.T) {
 	h := start(t, nil)
 	got := optionValues(t, h)
-	want := map[string]string{"catalog": "demo", "schema": "public", "ansi_quotes": "false", "time_zone": "UTC", "query_timeout": "0s", "allow_view_types": "false"}
+	want := map[string]string{"catalog": "demo", "schema": "public", "ansi_quotes": "false", "time_zone": "UTC", "query_timeout": "0s", "allow_view_types": "false", "cte_max_recursion_depth": "1000"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("default %s = %q, want %q (all: %v)", k, got[k], v, got)
@@ -68,12 +68,15 @@ func TestSessionOptionsTyped(t *testing.T) {
 	if got["time_zone"] != "Europe/Paris" || got["query_timeout"] != "1m30s" || got["allow_view_types"] != "true" {
 		t.Fatalf("after set %v", got)
 	}
-	setOptions(t, h, map[string]any{"time_zone": "+2:30"}) // invalid: needs two digits
-	res = setOptions(t, h, map[string]any{"time_zone": "-0530", "query_timeout": int64(5)})
+	res = setOptions(t, h, map[string]any{"time_zone": "+2:30"}) // MySQL accepts one-digit hours
+	if len(res.Errors) != 0 || optionValues(t, h)["time_zone"] != "+02:30" {
+		t.Fatalf("+2:30: errors %v, session %v", res.Errors, optionValues(t, h))
+	}
+	res = setOptions(t, h, map[string]any{"time_zone": "-0530", "query_timeout": int64(5), "cte_max_recursion_depth": int64(5000)})
 	if len(res.Errors) != 0 {
 		t.Fatalf("errors %v", res.Errors)
 	}
-	if got = optionValues(t, h); got["time_zone"] != "-05:30" || got["query_timeout"] != "5s" {
+	if got = optionValues(t, h); got["time_zone"] != "-05:30" || got["query_timeout"] != "5s" || got["cte_max_recursion_depth"] != "5000" {
 		t.Fatalf("normalized %v", got)
 	}
 	info, err := h.cl.Execute(ctxT(t), "SELECT v FROM t")
@@ -83,9 +86,10 @@ func TestSessionOptionsTyped(t *testing.T) {
 		t.Fatalf("engine saw %+v", o)
 	}
 	for opt, bad := range map[string]any{
-		"time_zone":        "Mars/Olympus",
-		"query_timeout":    "-1s",
-		"allow_view_types": "perhaps",
+		"time_zone":               "Mars/Olympus",
+		"query_timeout":           "-1s",
+		"allow_view_types":        "perhaps",
+		"cte_max_recursion_depth": "-1",
 	} {
 		res := setOptions(t, h, map[string]any{opt: bad})
 		if e := res.Errors[opt]; e == nil || e.Value != flight.SetSessionOptionsResultErrorInvalidValue {
@@ -102,13 +106,14 @@ func TestParseOption(t *testing.T) {
 		{"time_zone", "utc", "UTC"}, {"time_zone", "Z", "UTC"}, {"time_zone", "+14:00", "+14:00"},
 		{"time_zone", "America/New_York", "America/New_York"}, {"query_timeout", "0", "0s"},
 		{"query_timeout", "1h", "1h0m0s"}, {"ansi_quotes", "OFF", "false"}, {"schema", "x", "x"},
+		{"cte_max_recursion_depth", " 0 ", "0"}, {"cte_max_recursion_depth", "4294967295", "4294967295"},
 	} {
 		got, err := parseOption(c.name, c.in)
 		if err != nil || got != c.want {
 			t.Errorf("parseOption(%s, %q) = %q, %v; want %q", c.name, c.in, got, err, c.want)
 		}
 	}
-	for _, c := range [][2]string{{"time_zone", "+15:00"}, {"time_zone", "Local"}, {"time_zone", ""}, {"query_timeout", "soon"}, {"nope", "x"}} {
+	for _, c := range [][2]string{{"time_zone", "+15:00"}, {"time_zone", "Local"}, {"time_zone", ""}, {"query_timeout", "soon"}, {"nope", "x"}, {"cte_max_recursion_depth", "4294967296"}, {"cte_max_recursion_depth", "many"}} {
 		if _, err := parseOption(c[0], c[1]); err == nil {
 			t.Errorf("parseOption(%s, %q) accepted", c[0], c[1])
 		}

@@ -35,6 +35,7 @@ const (
 	optTimeZone       = "time_zone"
 	optQueryTimeout   = "query_timeout"
 	optAllowViewTypes = "allow_view_types"
+	optCTEMaxDepth    = "cte_max_recursion_depth"
 )
 
 type optionKind int
@@ -44,6 +45,7 @@ const (
 	optBool                // true/false; JDBC's strings "true"/"1"/"on" too
 	optDuration            // Go duration ("30s") or whole seconds; >= 0
 	optZone                // IANA name, UTC/Z, or ±HH:MM
+	optCount               // whole number 0..4294967295 (MySQL's unsigned system variables)
 )
 
 // sessionOptionKinds are the options SetSessionOptions and SQL SET accept.
@@ -57,6 +59,7 @@ var sessionOptionKinds = map[string]optionKind{
 	optTimeZone:       optZone,
 	optQueryTimeout:   optDuration,
 	optAllowViewTypes: optBool,
+	optCTEMaxDepth:    optCount,
 }
 
 // optionDefaults are reported by GetSessionOptions for options the session
@@ -66,6 +69,7 @@ var optionDefaults = map[string]string{
 	optTimeZone:       "UTC",
 	optQueryTimeout:   "0s",
 	optAllowViewTypes: "false",
+	optCTEMaxDepth:    "1000",
 }
 
 // validOptions lists the option names for error messages.
@@ -112,6 +116,12 @@ func parseOption(name, text string) (string, error) {
 			return "", errs.Invalidf("session option %q must not be negative (0 = no limit), got %q", name, text)
 		}
 		return d.String(), nil
+	case optCount:
+		n, err := strconv.ParseUint(strings.TrimSpace(text), 10, 32)
+		if err != nil {
+			return "", errs.Invalidf("session option %q takes a whole number from 0 to 4294967295, got %q", name, text)
+		}
+		return strconv.FormatUint(n, 10), nil
 	case optZone:
 		_, norm, err := expr.ParseTimeZone(text)
 		if err != nil {
@@ -133,7 +143,7 @@ func optionText(name string, v *flight.SessionOptionValue) (string, error) {
 			return strconv.FormatBool(x.BoolValue), nil
 		}
 	case *pb.SessionOptionValue_Int64Value:
-		if k := sessionOptionKinds[name]; k == optDuration || k == optBool {
+		if k := sessionOptionKinds[name]; k == optDuration || k == optBool || k == optCount {
 			return strconv.FormatInt(x.Int64Value, 10), nil
 		}
 	}
@@ -148,6 +158,8 @@ func kindName(k optionKind) string {
 		return "duration string ('30s') or integer seconds"
 	case optZone:
 		return "time zone string"
+	case optCount:
+		return "whole number"
 	}
 	return "string"
 }

@@ -32,17 +32,20 @@ var (
 
 var numericFuncs = setOf("abs", "acos", "asin", "atan", "atan2", "ceil", "ceiling", "cos", "cot", "crc32",
 	"degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians",
-	"rand", "round", "sign", "sin", "sqrt", "tan", "truncate")
+	"rand", "round", "sign", "sin", "sqrt", "tan", "truncate", "bit_count", "conv")
 
 var systemFuncs = setOf("coalesce", "database", "greatest", "if", "ifnull", "interval", "isnull", "least",
-	"nullif", "schema", "user", "version", "current_user", "connection_id")
+	"nullif", "schema", "user", "version", "current_user", "connection_id", "session_user", "system_user",
+	"last_insert_id", "charset", "collation", "uuid")
 
 var datetimeFuncs = setOf("adddate", "curdate", "current_date", "current_time", "current_timestamp", "curtime",
 	"date", "date_add", "date_format", "date_sub", "datediff", "day", "dayname", "dayofmonth", "dayofweek",
 	"dayofyear", "extract", "from_days", "from_unixtime", "hour", "last_day", "localtime", "localtimestamp",
 	"makedate", "microsecond", "minute", "month", "monthname", "now", "quarter", "second", "str_to_date",
 	"subdate", "sysdate", "time", "timestampdiff", "to_days", "unix_timestamp", "utc_date", "utc_time",
-	"utc_timestamp", "week", "weekday", "weekofyear", "year", "yearweek")
+	"utc_timestamp", "week", "weekday", "weekofyear", "year", "yearweek", "convert_tz", "addtime", "subtime",
+	"timediff", "time_to_sec", "sec_to_time", "maketime", "time_format", "period_add", "period_diff",
+	"to_seconds", "timestamp", "timestampadd", "get_format")
 
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))

@@ -1,6 +1,7 @@
 package planbuilder
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -173,7 +174,7 @@ func (s *stmtBuilder) buildRecursiveCTE(d *cteDef, alias string) (logical.Plan, 
 	if len(members) > 1 {
 		recursive = &logical.Union{Inputs: members, Out: out}
 	}
-	node := &logical.RecursiveCTE{ID: id, Name: d.name, Anchor: anchor, Recursive: recursive, Distinct: distinct, Out: out, MaxDepth: logical.DefaultMaxRecursionDepth}
+	node := &logical.RecursiveCTE{ID: id, Name: d.name, Anchor: anchor, Recursive: recursive, Distinct: distinct, Out: out, MaxDepth: s.maxRecursionDepth()}
 	return derivedScope(node, alias, nil, "common table expression")
 }
 
@@ -241,4 +242,15 @@ func castToSchema(p logical.Plan, out *arrow.Schema) (logical.Plan, error) {
 		return p, nil
 	}
 	return &logical.Project{Input: p, Exprs: exprs, Names: names}, nil
+}
+
+// maxRecursionDepth is the session's cte_max_recursion_depth option, or
+// MySQL's default 1000 (the server validates the option's text).
+func (s *stmtBuilder) maxRecursionDepth() int64 {
+	if v, ok := s.b.Options.Get("cte_max_recursion_depth"); ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return logical.DefaultMaxRecursionDepth
 }

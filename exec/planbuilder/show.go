@@ -147,7 +147,7 @@ func quoteString(v string) string {
 // ServerVersion is the MySQL version Quiver reports (@@version, VERSION()):
 // the MySQL release whose semantics it follows, so tools that parse the
 // leading number pick the right dialect, then "-Quiver".
-const ServerVersion = "8.0.36-Quiver"
+const ServerVersion = expr.MySQLVersion
 
 // systemVariables are the values of @@name and SHOW VARIABLES: the
 // session options Quiver has, and the fixed answers of a MySQL 8 server
@@ -186,7 +186,7 @@ func (s *stmtBuilder) systemVariables() map[string]any {
 		"sql_select_limit":         uint64(18446744073709551615),
 		"div_precision_increment":  int64(4),
 		"default_week_format":      int64(0),
-		"cte_max_recursion_depth":  int64(1000),
+		"cte_max_recursion_depth":  s.maxRecursionDepth(),
 		"group_concat_max_len":     int64(1024),
 		"license":                  "Apache-2.0",
 		"database":                 s.b.Options.Schema,
