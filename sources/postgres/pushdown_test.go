@@ -1,62 +1,32 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/exec"
-	"github.com/quiverdb/quiver/sources/sourcetest"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush/pushtest"
 )
+
+// pgOpts resolves unqualified names in pg.public, where engines mounts the
+// test schema.
+var pgOpts = catalog.Options{Catalog: "pg", Schema: "public"}
 
 // engines returns an engine with the optimizer and one without over the
 // test schema, mounted as pg.public.
 func engines(t *testing.T, s *Schema) (on, off *exec.Engine) {
 	t.Helper()
-	c := catalog.NewCatalog("pg")
-	if err := c.AddSchema("public", s); err != nil {
-		t.Fatal(err)
-	}
-	root := catalog.NewRoot()
-	if err := root.Add(c); err != nil {
-		t.Fatal(err)
-	}
-	return exec.New(exec.Config{Root: root}), exec.New(exec.Config{Root: root, DisableOptimizer: true})
+	return pushtest.Engines(t, "pg", "public", s)
 }
 
 // query runs sql and returns its rows in order as canonical strings.
 func query(t *testing.T, e *exec.Engine, sql string, mem memory.Allocator) []string {
 	t.Helper()
-	ctx := context.Background()
-	st, err := e.Prepare(ctx, catalog.Options{Catalog: "pg", Schema: "public"}, sql)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	rr, err := st.Execute(ctx, mem, nil)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	defer rr.Release()
-	var bs []arrow.RecordBatch
-	for rr.Next() {
-		b := rr.RecordBatch()
-		b.Retain()
-		bs = append(bs, b)
-	}
-	if err := rr.Err(); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	rows := sourcetest.RowStrings(bs)
-	for _, b := range bs {
-		b.Release()
-	}
-	return rows
+	return pushtest.Query(t, e, pgOpts, sql, mem)
 }
 
 // TestPushdownMatchesEngine runs ORDER BY + LIMIT and GROUP BY queries over
@@ -81,64 +51,33 @@ func TestPushdownMatchesEngine(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 
-	cases := []struct {
-		sql     string
-		ordered bool   // compare in order (else as multisets)
-		explain string // must appear in EXPLAIN ("" = nothing pushed: no ORDER BY / GROUP BY in the SQL)
-	}{
-		{"SELECT id, g FROM " + name + " ORDER BY g, id LIMIT 25", true, `ORDER BY \"g\" NULLS FIRST, \"id\" NULLS FIRST LIMIT 25`},
-		{"SELECT id, g FROM " + name + " ORDER BY g DESC, id DESC LIMIT 10 OFFSET 5", true, `ORDER BY \"g\" DESC NULLS LAST, \"id\" DESC NULLS LAST LIMIT 15`},
-		{"SELECT id, f FROM " + name + " ORDER BY f, id LIMIT 30", true, `(\"f\" = 'NaN'::float8) DESC NULLS FIRST`},
-		{"SELECT id, f FROM " + name + " ORDER BY f DESC, id LIMIT 30", true, `(\"f\" = 'NaN'::float8) NULLS LAST`},
-		{"SELECT id, d, day FROM " + name + " WHERE g > 2 ORDER BY day DESC, d, id LIMIT 12", true, "ORDER BY"},
-		{"SELECT id, ok FROM " + name + " ORDER BY ok, id LIMIT 40", true, "ORDER BY"},
-		{"SELECT id, s FROM " + name + " ORDER BY s, id LIMIT 20", true, ""}, // strings: collation
-		{"SELECT g, count(*), count(f), sum(id), avg(id), min(day), max(d) FROM " + name + " GROUP BY g", false, `GROUP BY \"g\"`},
-		{"SELECT count(*), sum(g), avg(g), sum(d), avg(d), avg(f), sum(f), min(id), max(id) FROM " + name + " WHERE id > 100", false, "count(*)"},
-		{"SELECT ok, day, count(DISTINCT g), count(*) FROM " + name + " WHERE id <= 600 GROUP BY ok, day", false, `GROUP BY \"ok\", \"day\"`},
-		{"SELECT g, count(*) AS n FROM " + name + " GROUP BY g HAVING count(*) > 60", false, "GROUP BY"},
-		{"SELECT DISTINCT g FROM " + name, false, `GROUP BY \"g\"`},
-		{"SELECT g, count(*) AS n, sum(id) FROM " + name + " GROUP BY g ORDER BY n DESC, g LIMIT 4", true, `GROUP BY \"g\" ORDER BY count(*) DESC NULLS LAST, \"g\" NULLS FIRST LIMIT 4`},
-		{"SELECT day, avg(f) AS a FROM " + name + " GROUP BY day ORDER BY a, day LIMIT 5", true, `ORDER BY (avg(CAST(\"f\" AS float8)) = 'NaN'::float8) DESC NULLS FIRST`},
-		{"SELECT s, count(*) FROM " + name + " GROUP BY s", false, ""},         // string key
-		{"SELECT g, max(f) FROM " + name + " GROUP BY g", false, ""},           // NaN is PostgreSQL's max
-		{"SELECT count(*) FROM " + name + " WHERE id > 690", false, ""},        // ok either way
-		{"SELECT g + 1, count(*) FROM " + name + " GROUP BY g + 1", false, ""}, // computed key
+	cases := []pushtest.Case{
+		{SQL: "SELECT id, g FROM " + name + " ORDER BY g, id LIMIT 25", Ordered: true, Explain: `ORDER BY \"g\" NULLS FIRST, \"id\" NULLS FIRST LIMIT 25`},
+		{SQL: "SELECT id, g FROM " + name + " ORDER BY g DESC, id DESC LIMIT 10 OFFSET 5", Ordered: true, Explain: `ORDER BY \"g\" DESC NULLS LAST, \"id\" DESC NULLS LAST LIMIT 15`},
+		{SQL: "SELECT id, f FROM " + name + " ORDER BY f, id LIMIT 30", Ordered: true, Explain: `(\"f\" = 'NaN'::float8) DESC NULLS FIRST`},
+		{SQL: "SELECT id, f FROM " + name + " ORDER BY f DESC, id LIMIT 30", Ordered: true, Explain: `(\"f\" = 'NaN'::float8) NULLS LAST`},
+		{SQL: "SELECT id, d, day FROM " + name + " WHERE g > 2 ORDER BY day DESC, d, id LIMIT 12", Ordered: true, Explain: "ORDER BY"},
+		{SQL: "SELECT id, ok FROM " + name + " ORDER BY ok, id LIMIT 40", Ordered: true, Explain: "ORDER BY"},
+		{SQL: "SELECT id, s FROM " + name + " ORDER BY s, id LIMIT 20", Ordered: true}, // strings: collation
+		{SQL: "SELECT g, count(*), count(f), sum(id), avg(id), min(day), max(d) FROM " + name + " GROUP BY g", Explain: `GROUP BY \"g\"`},
+		{SQL: "SELECT count(*), sum(g), avg(g), sum(d), avg(d), avg(f), sum(f), min(id), max(id) FROM " + name + " WHERE id > 100", Explain: "count(*)"},
+		{SQL: "SELECT ok, day, count(DISTINCT g), count(*) FROM " + name + " WHERE id <= 600 GROUP BY ok, day", Explain: `GROUP BY \"ok\", \"day\"`},
+		{SQL: "SELECT g, count(*) AS n FROM " + name + " GROUP BY g HAVING count(*) > 60", Explain: "GROUP BY"},
+		{SQL: "SELECT DISTINCT g FROM " + name, Explain: `GROUP BY \"g\"`},
+		{SQL: "SELECT g, count(*) AS n, sum(id) FROM " + name + " GROUP BY g ORDER BY n DESC, g LIMIT 4", Ordered: true, Explain: `GROUP BY \"g\" ORDER BY count(*) DESC NULLS LAST, \"g\" NULLS FIRST LIMIT 4`},
+		{SQL: "SELECT day, avg(f) AS a FROM " + name + " GROUP BY day ORDER BY a, day LIMIT 5", Ordered: true, Explain: `ORDER BY (avg(CAST(\"f\" AS float8)) = 'NaN'::float8) DESC NULLS FIRST`},
+		{SQL: "SELECT s, count(*) FROM " + name + " GROUP BY s"},                // string key
+		{SQL: "SELECT g, max(f) FROM " + name + " GROUP BY g"},                  // NaN is PostgreSQL's max
+		{SQL: "SELECT count(*) FROM " + name + " WHERE id > 690", Either: true}, // ok either way
+		{SQL: "SELECT g + 1, count(*) FROM " + name + " GROUP BY g + 1"},        // computed key
 	}
-	for _, c := range cases {
-		got := query(t, on, c.sql, mem)
-		want := query(t, off, c.sql, mem)
-		if !c.ordered {
-			got, want = sorted(got), sorted(want)
-		}
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("%s: pushed and engine answers differ\n pushed: %v\n engine: %v", c.sql, clipRows(got), clipRows(want))
-		}
-		plan := explain(t, on, c.sql, mem)
-		switch {
-		case c.explain == "" && (strings.Contains(plan, "ORDER BY") || strings.Contains(plan, "GROUP BY")) && !strings.Contains(c.sql, "count(*) FROM "+name+" WHERE"):
-			t.Errorf("%s: nothing should be pushed, but EXPLAIN says\n%s", c.sql, plan)
-		case c.explain != "" && !strings.Contains(plan, c.explain):
-			t.Errorf("%s: EXPLAIN lacks %s\n%s", c.sql, c.explain, plan)
-		}
-		if strings.Contains(c.sql, "GROUP BY") && strings.Contains(plan, "GROUP BY") && strings.Contains(plan, "HashAggregate") {
-			t.Errorf("%s: aggregate pushed but the engine aggregates too\n%s", c.sql, plan)
-		}
-	}
+	pushtest.Check(t, on, off, pgOpts, cases, mem)
 }
 
 // explain returns the EXPLAIN lines of sql, unquoted.
 func explain(t *testing.T, e *exec.Engine, sql string, mem memory.Allocator) string {
 	t.Helper()
-	rows := query(t, e, "EXPLAIN "+sql, mem)
-	for i, r := range rows {
-		u, err := strconv.Unquote(r)
-		if err != nil {
-			t.Fatalf("EXPLAIN row %s: %v", r, err)
-		}
-		rows[i] = u
-	}
-	return strings.Join(rows, "\n")
+	return pushtest.Explain(t, e, pgOpts, sql, mem)
 }
 
 // TestPushdownTransfersLess proves the point of the pushdown with EXPLAIN
@@ -176,11 +115,4 @@ func TestPushdownTransfersLess(t *testing.T) {
 			t.Errorf("%s: engine scan %s, want %s", c.sql, got, c.engine)
 		}
 	}
-}
-
-func clipRows(rs []string) string {
-	if len(rs) > 6 {
-		return strings.Join(rs[:6], "; ") + fmt.Sprintf("; ... (%d rows)", len(rs))
-	}
-	return strings.Join(rs, "; ")
 }

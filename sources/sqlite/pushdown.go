@@ -7,9 +7,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/quiverdb/quiver/catalog"
-	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush"
 )
 
 var (
@@ -20,6 +20,12 @@ var (
 	_ catalog.TopNPushdowner      = (*aggTable)(nil)
 )
 
+// push describes the table to the shared TopN/aggregate planning: columns
+// are read through the same coercing expressions (filterCol) as filters.
+func (t *Table) push() *sqlpush.Table {
+	return &sqlpush.Table{Dialect: sqlgen.SQLite, What: "sqlite table " + t.name, Schema: t.schema, Col: t.filterCol}
+}
+
 // PushTopN takes an ORDER BY + LIMIT when every key orders in SQLite
 // exactly as in the engine (sqlgen.OrderKey): integer, float (SQLite
 // cannot store NaN), boolean, date and timestamp columns, compared through
@@ -29,19 +35,9 @@ var (
 // placement is explicit (NULLS FIRST/LAST). The returned table reads one
 // query, never split into rowid ranges. No I/O; safe for concurrent use.
 func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	if len(req.Keys) == 0 || req.Limit < 0 {
-		return nil, false, nil
-	}
-	var order []sqlgen.OrderItem
-	for _, k := range req.Keys {
-		if k.Column < 0 || k.Column >= len(t.cols) {
-			return nil, false, errs.Invalidf("sqlite table %s: sort column %d out of range (%d columns)", t.name, k.Column, len(t.cols))
-		}
-		items, ok := sqlgen.OrderKey(sqlgen.SQLite, t.filterCol(k.Column), t.schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
-		if !ok {
-			return nil, false, nil
-		}
-		order = append(order, items...)
+	order, ok, err := t.push().TopN(req)
+	if !ok || err != nil {
+		return nil, false, err
 	}
 	return &topNTable{t: t, order: order, limit: req.Limit}, true, nil
 }
@@ -78,66 +74,30 @@ func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Sc
 // values in its WHERE only (SQLite numbers ? by position). No I/O; safe
 // for concurrent use.
 func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool, error) {
-	if req.Schema == nil || req.Schema.NumFields() != len(req.GroupBy)+len(req.Aggs) {
-		return nil, false, errs.Invalidf("sqlite table %s: aggregate request schema does not have one field per key and aggregate", t.name)
+	agg, ok, err := t.push().Aggregate(req)
+	if !ok || err != nil {
+		return nil, false, err
 	}
 	where, args, err := t.baseQuery(nil, req.Filters)
 	if err != nil {
 		return nil, false, err
 	}
-	a := &aggTable{t: t, schema: req.Schema, where: where, args: args, topN: -1}
-	for i, g := range req.GroupBy {
-		c, ok := g.(*expr.Column)
-		if !ok || c.Index < 0 || c.Index >= len(t.cols) {
-			return nil, false, nil
-		}
-		col := t.filterCol(c.Index)
-		if !sqlgen.GroupKey(sqlgen.SQLite, col, c.DataType) || !arrow.TypeEqual(req.Schema.Field(i).Type, t.schema.Field(c.Index).Type) {
-			return nil, false, nil
-		}
-		a.items = append(a.items, col)
-		a.groupBy = append(a.groupBy, col)
-		a.kinds = append(a.kinds, t.cols[c.Index].kind)
-		a.orderBy = append(a.orderBy, nil)
-	}
-	for j, call := range req.Aggs {
-		out := req.Schema.Field(len(req.GroupBy) + j)
-		if !arrow.TypeEqual(out.Type, call.DataType) {
-			return nil, false, nil
-		}
-		var argKind colKind
-		if call.Arg != nil {
-			c, ok := call.Arg.(*expr.Column)
-			if !ok || c.Index < 0 || c.Index >= len(t.cols) {
-				return nil, false, nil
-			}
-			argKind = t.cols[c.Index].kind
-		}
-		sql, res, ok := sqlgen.Aggregate(sqlgen.SQLite, call, t.filterCol)
-		if !ok {
-			return nil, false, nil
-		}
+	a := &aggTable{t: t, agg: agg, where: where, args: args}
+	for _, o := range agg.Outputs {
 		var k colKind
 		switch {
-		case res == sqlgen.AggIntSumParts:
+		case o.Col >= 0: // a key, MIN or MAX: the column's own values
+			k = t.cols[o.Col].kind
+		case o.Result == sqlgen.AggIntSumParts:
 			k = kIntSumParts
-			_, keys := sqlgen.IntSum(t.filterCol(call.Arg.(*expr.Column).Index))
-			a.orderBy = append(a.orderBy, keys[:])
-			a.items = append(a.items, sql)
-			a.kinds = append(a.kinds, k)
-			continue
-		case call.Func == expr.AggCount:
+		case o.Call.Func == expr.AggCount:
 			k = kInt
-		case call.Func == expr.AggMin || call.Func == expr.AggMax:
-			k = argKind
-		case out.Type.ID() == arrow.FLOAT64:
+		case o.Field.Type.ID() == arrow.FLOAT64:
 			k = kFloat
 		default:
 			return nil, false, nil
 		}
-		a.items = append(a.items, sql)
 		a.kinds = append(a.kinds, k)
-		a.orderBy = append(a.orderBy, nil)
 	}
 	return a, true, nil
 }
@@ -145,97 +105,48 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 // aggTable is the result of a pushed GROUP BY: its schema is the engine's
 // aggregate output. It shares its Table's file and lifetime.
 type aggTable struct {
-	t      *Table
-	schema *arrow.Schema
-	items  []string  // SELECT item per output column
-	kinds  []colKind // how each output column is read
-	// orderBy, per output column, are the integer expressions that order
-	// by it when its item does not (nil: the item itself).
-	orderBy [][]string
-	groupBy []string
-	where   []string
-	args    []any
-	// order and topN (-1: none) are a TopN pushed onto the aggregate.
-	order []sqlgen.OrderItem
-	topN  int64
+	t     *Table
+	agg   *sqlpush.Aggregate
+	kinds []colKind // how each output column is read
+	where []string
+	args  []any
 }
 
 // Schema is the aggregate's output.
-func (a *aggTable) Schema() *arrow.Schema { return a.schema }
+func (a *aggTable) Schema() *arrow.Schema { return a.agg.Schema }
 
 // PushTopN orders the groups and keeps the first Limit (ORDER BY ... LIMIT
 // on the grouped query) when every key is an output column SQLite orders
-// as the engine does (see Table.PushTopN). Once only.
+// as the engine does (see Table.PushTopN); an exact integer SUM orders by
+// its two partial sums (sqlgen.IntSum). Once only.
 func (a *aggTable) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	if len(req.Keys) == 0 || req.Limit < 0 || a.order != nil {
-		return nil, false, nil
-	}
-	var order []sqlgen.OrderItem
-	for _, k := range req.Keys {
-		if k.Column < 0 || k.Column >= len(a.items) {
-			return nil, false, errs.Invalidf("sqlite table %s: aggregate sort column %d out of range (%d columns)", a.t.name, k.Column, len(a.items))
-		}
-		if keys := a.orderBy[k.Column]; keys != nil {
-			for _, e := range keys {
-				items, _ := sqlgen.OrderKey(sqlgen.SQLite, e, arrow.PrimitiveTypes.Int64, k.Desc, k.NullsFirst)
-				order = append(order, items...)
-			}
-			continue
-		}
-		items, ok := sqlgen.OrderKey(sqlgen.SQLite, a.items[k.Column], a.schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
-		if !ok {
-			return nil, false, nil
-		}
-		order = append(order, items...)
+	agg, ok, err := a.agg.TopN(req)
+	if !ok || err != nil {
+		return nil, false, err
 	}
 	b := *a
-	b.order, b.topN = order, req.Limit
+	b.agg = agg
 	return &b, true, nil
 }
 
 // Scan plans the grouped query with the projection (indexes into Schema)
 // and limit. One partition. No I/O.
 func (a *aggTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	if len(req.Filters) > 0 {
-		return nil, errs.Internalf("sqlite table %s: a pushed aggregate takes no filters", a.t.name)
+	p, err := a.agg.Plan(req, sqlgen.SQLite.QuoteIdent(a.t.name), a.where)
+	if err != nil {
+		return nil, err
 	}
-	n := a.schema.NumFields()
-	proj := req.Projection
-	if proj == nil {
-		proj = make([]int, n)
-		for i := range proj {
-			proj[i] = i
-		}
+	kinds := make([]colKind, len(p.Proj))
+	for i, c := range p.Proj {
+		kinds[i] = a.kinds[c]
 	}
-	fields := make([]arrow.Field, len(proj))
-	cols := make([]string, len(proj))
-	kinds := make([]colKind, len(proj))
-	for i, p := range proj {
-		if p < 0 || p >= n {
-			return nil, errs.Invalidf("sqlite table %s: aggregate projection index %d out of range (%d columns)", a.t.name, p, n)
-		}
-		fields[i] = a.schema.Field(p)
-		cols[i] = a.items[p]
-		kinds[i] = a.kinds[p]
-	}
-	if len(cols) == 0 && len(a.groupBy) == 0 {
-		// A global aggregate has exactly one row, even over no rows; the
-		// reader counts the rows of whatever single column it gets.
-		cols = []string{"count(*)"}
-	}
-	limit := req.Limit
-	if limit < 0 {
-		limit = -1
-	}
-	if a.topN >= 0 && (limit < 0 || limit > a.topN) {
-		limit = a.topN
-	}
-	q := sqlgen.Query{Cols: cols, From: sqlgen.SQLite.QuoteIdent(a.t.name), Where: a.where, GroupBy: a.groupBy, OrderBy: a.order, Limit: limit}.SQL(sqlgen.SQLite)
-	schema := arrow.NewSchema(fields, nil)
+	// The reader counts the rows of whatever single column it gets when the
+	// projection is empty.
+	q := p.Query.SQL(sqlgen.SQLite)
 	return &aggScan{
-		schema: schema,
+		schema: p.Schema,
 		sql:    q,
-		parts:  []catalog.Partition{&partition{t: a.t, schema: schema, kinds: kinds, sql: q, args: a.args, pushed: true}},
+		parts:  []catalog.Partition{&partition{t: a.t, schema: p.Schema, kinds: kinds, sql: q, args: a.args, pushed: true}},
 	}, nil
 }
 

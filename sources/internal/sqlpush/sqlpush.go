@@ -1,0 +1,303 @@
+// Package sqlpush is the provider-independent half of TopN and aggregate
+// pushdown (catalog.TopNPushdowner, catalog.AggregatePushdowner) for the SQL
+// sources (postgres, sqlite, flightsql): validating a request against the
+// table, choosing the ORDER BY and SELECT items through sqlgen's semantic
+// rules, and planning the grouped query's projection and limit. The
+// providers keep only what is genuinely theirs: how a column is read in SQL
+// (Table.Col), how a result column is decoded, and how the query is run.
+//
+// Everything here is pure (no I/O) and its values are immutable once
+// returned, so they are safe for concurrent use.
+package sqlpush
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/internal/sqlgen"
+)
+
+// Table describes one provider table to the shared planning. The zero
+// value is not usable: Dialect, What, Schema and Col are required.
+type Table struct {
+	// Dialect is the remote's SQL.
+	Dialect sqlgen.Dialect
+	// What names the table in errors, e.g. "postgres table t".
+	What string
+	// Schema is the table's schema (the engine's view of its columns).
+	Schema *arrow.Schema
+	// Col returns the SQL reading column i with the engine's values, as for
+	// pushed filters; "" means the column cannot be used remotely.
+	Col func(i int) string
+	// StringKeys: the remote orders, groups and compares strings exactly as
+	// the engine does (the same collation: a remote Quiver, or MySQL with
+	// utf8mb4_0900_ai_ci). Without it string keys are never pushed.
+	StringKeys bool
+}
+
+// isString reports whether t is a string type the StringKeys rule covers.
+func isString(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return true
+	}
+	return false
+}
+
+// OrderKey is sqlgen.OrderKey extended by the StringKeys rule.
+func (t *Table) OrderKey(col string, typ arrow.DataType, desc, nullsFirst bool) ([]sqlgen.OrderItem, bool) {
+	if t.StringKeys && col != "" && isString(typ) {
+		return []sqlgen.OrderItem{{Expr: col, Desc: desc, NullsFirst: nullsFirst}}, true
+	}
+	return sqlgen.OrderKey(t.Dialect, col, typ, desc, nullsFirst)
+}
+
+// GroupKey is sqlgen.GroupKey extended by the StringKeys rule.
+func (t *Table) GroupKey(col string, typ arrow.DataType) bool {
+	if t.StringKeys && col != "" && isString(typ) {
+		return true
+	}
+	return sqlgen.GroupKey(t.Dialect, col, typ)
+}
+
+// aggregate is sqlgen.Aggregate extended by the StringKeys rule (MIN, MAX
+// and COUNT(DISTINCT) of strings).
+func (t *Table) aggregate(call expr.AggregateCall) (string, sqlgen.AggResult, bool) {
+	if c, ok := call.Arg.(*expr.Column); ok && t.StringKeys && isString(c.DataType) &&
+		len(call.MoreArgs) == 0 && len(call.OrderBy) == 0 && call.DataType != nil {
+		col := t.Col(c.Index)
+		switch {
+		case col == "":
+		case (call.Func == expr.AggMin || call.Func == expr.AggMax) && arrow.TypeEqual(call.DataType, c.DataType):
+			return string(call.Func) + "(" + col + ")", sqlgen.AggAsIs, true
+		case call.Func == expr.AggCount && call.Distinct && arrow.TypeEqual(call.DataType, expr.TypeInt64):
+			return "count(DISTINCT " + col + ")", sqlgen.AggAsIs, true
+		}
+	}
+	return sqlgen.Aggregate(t.Dialect, call, t.Col)
+}
+
+// TopN translates a TopN request on the table into ORDER BY items, or
+// ok=false when some key would order differently remotely (the engine then
+// sorts). A key column out of range is errs.ErrInvalid.
+func (t *Table) TopN(req catalog.TopNRequest) ([]sqlgen.OrderItem, bool, error) {
+	if len(req.Keys) == 0 || req.Limit < 0 {
+		return nil, false, nil
+	}
+	n := t.Schema.NumFields()
+	var order []sqlgen.OrderItem
+	for _, k := range req.Keys {
+		if k.Column < 0 || k.Column >= n {
+			return nil, false, errs.Invalidf("%s: sort column %d out of range (%d columns)", t.What, k.Column, n)
+		}
+		items, ok := t.OrderKey(t.Col(k.Column), t.Schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
+		if !ok {
+			return nil, false, nil
+		}
+		order = append(order, items...)
+	}
+	return order, true, nil
+}
+
+// Output describes one output column of a pushed aggregate, for the
+// provider's decoder.
+type Output struct {
+	// Field is the engine's output field (name and result type).
+	Field arrow.Field
+	// Col is the table column of a group key or of a MIN/MAX argument,
+	// whose values arrive as the column's own; -1 otherwise.
+	Col int
+	// Key: a group key (Call is then the zero value).
+	Key bool
+	// Call is the aggregate (not a key).
+	Call expr.AggregateCall
+	// Result says how the aggregate's value arrives (sqlgen.AggResult).
+	Result sqlgen.AggResult
+}
+
+// Aggregate is a pushed GROUP BY: the SELECT items and their descriptions,
+// the GROUP BY, and an optional TopN over the groups. Immutable once
+// returned; TopN returns a copy.
+type Aggregate struct {
+	t *Table
+	// Schema is the engine's output schema (AggregateRequest.Schema).
+	Schema *arrow.Schema
+	// Items is the SELECT item per output column.
+	Items []string
+	// Outputs describes each output column.
+	Outputs []Output
+	// GroupBy are the grouping expressions.
+	GroupBy []string
+	// Order is a TopN's ORDER BY on the groups (nil: none).
+	Order []sqlgen.OrderItem
+	// Limit is that TopN's limit; -1 when there is none.
+	Limit int64
+	// orderBy, per output column, are integer expressions ordering by it
+	// when its item itself does not (sqlgen.IntSum's parts); nil: the item.
+	orderBy [][]string
+}
+
+// Aggregate translates a whole GROUP BY, or answers ok=false when some key
+// or aggregate might differ remotely (see sqlgen.GroupKey, sqlgen.Aggregate
+// and Table.StringKeys). Keys must be table columns whose output type is
+// the column's; aggregate arguments table columns. A request whose schema
+// does not have one field per key and aggregate is errs.ErrInvalid. Filters
+// are the provider's to render (into the WHERE it runs the query with).
+func (t *Table) Aggregate(req catalog.AggregateRequest) (*Aggregate, bool, error) {
+	if req.Schema == nil || req.Schema.NumFields() != len(req.GroupBy)+len(req.Aggs) {
+		return nil, false, errs.Invalidf("%s: aggregate request schema has %d fields for %d keys and %d aggregates", t.What, fieldCount(req.Schema), len(req.GroupBy), len(req.Aggs))
+	}
+	n := t.Schema.NumFields()
+	column := func(e expr.Expr) (*expr.Column, bool) {
+		c, ok := e.(*expr.Column)
+		return c, ok && c.Index >= 0 && c.Index < n
+	}
+	a := &Aggregate{t: t, Schema: req.Schema, Limit: -1}
+	for i, g := range req.GroupBy {
+		c, ok := column(g)
+		if !ok {
+			return nil, false, nil
+		}
+		col := t.Col(c.Index)
+		out := req.Schema.Field(i)
+		if !t.GroupKey(col, c.DataType) || !arrow.TypeEqual(out.Type, t.Schema.Field(c.Index).Type) {
+			return nil, false, nil
+		}
+		a.Items = append(a.Items, col)
+		a.GroupBy = append(a.GroupBy, col)
+		a.Outputs = append(a.Outputs, Output{Field: out, Col: c.Index, Key: true})
+		a.orderBy = append(a.orderBy, nil)
+	}
+	for j, call := range req.Aggs {
+		out := req.Schema.Field(len(req.GroupBy) + j)
+		if !arrow.TypeEqual(out.Type, call.DataType) {
+			return nil, false, nil
+		}
+		o := Output{Field: out, Col: -1, Call: call}
+		var argCol *expr.Column
+		if call.Arg != nil {
+			c, ok := column(call.Arg)
+			if !ok {
+				return nil, false, nil
+			}
+			argCol = c
+		}
+		sql, res, ok := t.aggregate(call)
+		if !ok {
+			return nil, false, nil
+		}
+		o.Result = res
+		var keys []string
+		switch {
+		case res == sqlgen.AggIntSumParts:
+			_, k := sqlgen.IntSum(t.Col(argCol.Index))
+			keys = k[:]
+		case call.Func == expr.AggMin || call.Func == expr.AggMax:
+			o.Col = argCol.Index
+		}
+		a.Items = append(a.Items, sql)
+		a.Outputs = append(a.Outputs, o)
+		a.orderBy = append(a.orderBy, keys)
+	}
+	return a, true, nil
+}
+
+func fieldCount(s *arrow.Schema) int {
+	if s == nil {
+		return 0
+	}
+	return s.NumFields()
+}
+
+// TopN orders the groups and keeps the first req.Limit (ORDER BY ... LIMIT
+// on the grouped query) when every key is an output column the remote
+// orders as the engine does; the keys are the items' own SQL (or an exact
+// integer SUM's order keys). Once only: an Aggregate that has a TopN
+// answers ok=false. Returns a copy; the receiver is unchanged.
+func (a *Aggregate) TopN(req catalog.TopNRequest) (*Aggregate, bool, error) {
+	if len(req.Keys) == 0 || req.Limit < 0 || a.Order != nil {
+		return nil, false, nil
+	}
+	var order []sqlgen.OrderItem
+	for _, k := range req.Keys {
+		if k.Column < 0 || k.Column >= len(a.Items) {
+			return nil, false, errs.Invalidf("%s: aggregate sort column %d out of range (%d columns)", a.t.What, k.Column, len(a.Items))
+		}
+		if keys := a.orderBy[k.Column]; keys != nil {
+			for _, e := range keys {
+				items, _ := sqlgen.OrderKey(a.t.Dialect, e, arrow.PrimitiveTypes.Int64, k.Desc, k.NullsFirst)
+				order = append(order, items...)
+			}
+			continue
+		}
+		items, ok := a.t.OrderKey(a.Items[k.Column], a.Schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
+		if !ok {
+			return nil, false, nil
+		}
+		order = append(order, items...)
+	}
+	b := *a
+	b.Order, b.Limit = order, req.Limit
+	return &b, true, nil
+}
+
+// Plan is one planned read of a pushed aggregate.
+type Plan struct {
+	// Schema is the projected output.
+	Schema *arrow.Schema
+	// Proj are the projected output columns (indexes into Aggregate.Schema
+	// and Aggregate.Outputs).
+	Proj []int
+	// Limit is the effective limit (-1: none).
+	Limit int64
+	// Query is the grouped query. With an empty projection of a global
+	// aggregate its SELECT list is count(*) (one row, even over no rows);
+	// of a grouped one it is empty (SELECT 1: one row per group).
+	Query sqlgen.Query
+}
+
+// Plan plans a scan of the aggregate: req.Projection indexes the output
+// (nil: all of it), req.Limit lowers the TopN's limit. from is the quoted
+// table and where the rendered filters. A pushed aggregate takes no
+// filters (errs.ErrInternal); a projection out of range is errs.ErrInvalid.
+func (a *Aggregate) Plan(req catalog.ScanRequest, from string, where []string) (Plan, error) {
+	if len(req.Filters) > 0 {
+		return Plan{}, errs.Internalf("%s: a pushed aggregate takes no filters", a.t.What)
+	}
+	n := a.Schema.NumFields()
+	proj := req.Projection
+	if proj == nil {
+		proj = make([]int, n)
+		for i := range proj {
+			proj[i] = i
+		}
+	}
+	fields := make([]arrow.Field, len(proj))
+	cols := make([]string, len(proj))
+	for i, p := range proj {
+		if p < 0 || p >= n {
+			return Plan{}, errs.Invalidf("%s: aggregate projection index %d out of range (%d columns)", a.t.What, p, n)
+		}
+		fields[i] = a.Schema.Field(p)
+		cols[i] = a.Items[p]
+	}
+	if len(cols) == 0 && len(a.GroupBy) == 0 {
+		// A global aggregate has exactly one row, even over no rows.
+		cols = []string{"count(*)"}
+	}
+	limit := req.Limit
+	if limit < 0 {
+		limit = -1
+	}
+	if a.Limit >= 0 && (limit < 0 || limit > a.Limit) {
+		limit = a.Limit
+	}
+	return Plan{
+		Schema: arrow.NewSchema(fields, nil),
+		Proj:   append([]int{}, proj...),
+		Limit:  limit,
+		Query:  sqlgen.Query{Cols: cols, From: from, Where: where, GroupBy: a.GroupBy, OrderBy: a.Order, Limit: limit},
+	}, nil
+}
