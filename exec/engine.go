@@ -138,13 +138,32 @@ func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) 
 		}
 		p = e.parsers.Get().(*planbuilder.Parser)
 	}
+	params := planbuilder.NewParams()
+	pp, err := e.plan(planbuilder.WithParams(ctx, params), b, p, sql)
+	if err != nil {
+		return nil, err
+	}
+	st = newStatement(e, sql, pp)
+	st.zone = zone
+	if params.Len() > 0 {
+		// The plan holds stand-ins for the placeholders: Execute plans
+		// again with the bound values (params.go).
+		st.params, st.paramSchema, st.builder, st.total = params, params.Schema(), b, -1
+	}
+	return st, nil
+}
+
+// plan builds, optimizes and lowers sql with parser p, which it returns to
+// the pool.
+func (e *Engine) plan(ctx context.Context, b *planbuilder.Builder, p *planbuilder.Parser, sql string) (physical.Plan, error) {
 	lp, err := b.Build(ctx, p, sql)
 	// A parser that panicked may hold broken state; only reuse it on the
-	// normal path (the deferred recover above handles panics).
+	// normal path (the caller's deferred recover handles panics).
 	e.parsers.Put(p)
 	if err != nil {
 		return nil, err
 	}
+	opts := b.Options
 	if !e.cfg.DisableOptimizer {
 		lp, err = optimizer.Optimize(ctx, lp, optimizer.DefaultRules())
 		if err != nil {
@@ -162,13 +181,7 @@ func (e *Engine) Prepare(ctx context.Context, opts catalog.Options, sql string) 
 	case e.cfg.PhysicalRules != nil:
 		rules = e.cfg.PhysicalRules
 	}
-	pp, err = physopt.Optimize(ctx, pp, physopt.Config{Parallelism: e.cfg.Parallelism}, rules)
-	if err != nil {
-		return nil, err
-	}
-	st = newStatement(e, sql, pp)
-	st.zone = zone
-	return st, nil
+	return physopt.Optimize(ctx, pp, physopt.Config{Parallelism: e.cfg.Parallelism}, rules)
 }
 
 type stmtKind int
@@ -197,6 +210,13 @@ type Statement struct {
 	total  int64
 	change *SessionChange // kindSession only
 	zone   *time.Location // the session's time_zone (NOW(), FROM_UNIXTIME...)
+
+	// Statements with ? placeholders (nil/empty otherwise): plan is built
+	// with stand-in values; Execute plans again with builder and the
+	// bound values.
+	params      *planbuilder.Params
+	paramSchema *arrow.Schema
+	builder     *planbuilder.Builder
 }
 
 var emptySchema = arrow.NewSchema(nil, nil)
@@ -266,9 +286,18 @@ func provableRows(p physical.Plan) (int64, bool) {
 // DML, logical.ExplainSchema for EXPLAIN. Never nil.
 func (s *Statement) Schema() *arrow.Schema { return s.schema }
 
-// ParameterSchema has one field per `?` placeholder in order (empty, not nil,
-// when there are none). Placeholders are not supported yet, so it is empty.
-func (s *Statement) ParameterSchema() *arrow.Schema { return emptySchema }
+// ParameterSchema has one field per `?` placeholder in order of appearance
+// in the SQL text (empty, not nil, when there are none). Fields are named
+// "1", "2", ... and nullable; each has the type inferred from the
+// placeholder's context (the other side of a comparison, the tested value of
+// IN/BETWEEN, the target column of INSERT ... VALUES), VARCHAR when there is
+// none. Execute accepts values of any type convertible to these.
+func (s *Statement) ParameterSchema() *arrow.Schema {
+	if s.paramSchema == nil {
+		return emptySchema
+	}
+	return s.paramSchema
+}
 
 // IsUpdate reports whether the statement is DDL/DML (its result is a
 // count). SET and USE are updates too (see SessionChange).
@@ -304,11 +333,18 @@ func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params ar
 			rr, err = nil, errs.Internalf("execution panicked: %v\n%s", r, debug.Stack())
 		}
 	}()
-	if err := checkParams(params); err != nil {
+	if err := s.checkParams(params); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "execute cancelled")
+	}
+	if s.params != nil {
+		bound, err := s.bind(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		return bound.Execute(ctx, mem, nil)
 	}
 	if mem == nil {
 		mem = memory.DefaultAllocator
@@ -370,11 +406,46 @@ func (s *Statement) ExecuteUpdate(ctx context.Context, params arrow.RecordBatch)
 	return n, nil
 }
 
-func checkParams(params arrow.RecordBatch) error {
-	if params != nil && params.NumCols() > 0 {
-		return errs.Invalidf("statement has no ? placeholders but %d parameter values were bound", params.NumCols())
+// checkParams verifies that params fits the statement's placeholders: one
+// column per ?, at least one row (row 0 is used).
+func (s *Statement) checkParams(params arrow.RecordBatch) error {
+	n := s.ParameterSchema().NumFields()
+	got := 0
+	if params != nil {
+		got = int(params.NumCols())
+	}
+	switch {
+	case n == 0 && got > 0:
+		return errs.Invalidf("statement has no ? placeholders but %d parameter values were bound", got)
+	case n > 0 && got == 0:
+		return errs.Invalidf("statement has %d ? placeholder(s) and no values are bound; bind one value per ?", n)
+	case got != n:
+		return errs.Invalidf("%d parameter value(s) bound, the statement has %d ? placeholder(s)", got, n)
+	case n > 0 && params.NumRows() < 1:
+		return errs.Invalidf("the bound parameter row is empty; bind one row of %d value(s)", n)
 	}
 	return nil
+}
+
+// bind plans the statement again with the values of row 0 of params in
+// place of its placeholders (converted to the parameter types; ErrInvalid
+// naming the parameter when one does not convert), so the optimizer folds
+// and pushes them like any constant. The result has no placeholders.
+func (s *Statement) bind(ctx context.Context, params arrow.RecordBatch) (*Statement, error) {
+	bp, err := s.params.Bind(params)
+	if err != nil {
+		return nil, err
+	}
+	// Folding sees the session's zone, as at Prepare.
+	ctx = expr.WithStatementZone(ctx, time.Now(), s.zone)
+	p := s.eng.parsers.Get().(*planbuilder.Parser)
+	pp, err := s.eng.plan(planbuilder.WithParams(ctx, bp), s.builder, p, s.sql)
+	if err != nil {
+		return nil, err
+	}
+	st := newStatement(s.eng, s.sql, pp)
+	st.zone = s.zone
+	return st, nil
 }
 
 // explainAnalyze runs the plan with every operator instrumented, discards its

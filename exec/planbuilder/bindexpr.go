@@ -133,7 +133,7 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 	case *ast.VariableExpr:
 		return c.bindVariable(n) // show.go
 	case *test_driver.ParamMarkerExpr:
-		return nil, errs.NotImplementedf("parameter placeholders (?) are not supported yet")
+		return c.bindParam(n, nil) // params.go
 	case *ast.DefaultExpr:
 		return nil, errs.NotImplementedf("DEFAULT is not supported")
 	case *ast.PositionExpr:
@@ -192,11 +192,7 @@ var binaryOps = map[opcode.Op]expr.Op{
 }
 
 func (c *exprCtx) bindBinary(n *ast.BinaryOperationExpr) (expr.Expr, error) {
-	l, err := c.bind(n.L)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.bind(n.R)
+	l, r, err := c.bindOperands(n.L, n.R) // params.go: types a lone ?
 	if err != nil {
 		return nil, err
 	}
@@ -247,18 +243,11 @@ func (c *exprCtx) bindUnary(n *ast.UnaryOperationExpr) (expr.Expr, error) {
 }
 
 func (c *exprCtx) bindBetween(n *ast.BetweenExpr) (expr.Expr, error) {
-	x, err := c.bind(n.Expr)
+	x, bounds, err := c.bindTested(n.Expr, []ast.ExprNode{n.Left, n.Right}) // params.go
 	if err != nil {
 		return nil, err
 	}
-	lo, err := c.bind(n.Left)
-	if err != nil {
-		return nil, err
-	}
-	hi, err := c.bind(n.Right)
-	if err != nil {
-		return nil, err
-	}
+	lo, hi := bounds[0], bounds[1]
 	// x BETWEEN lo AND hi is x >= lo AND x <= hi; NOT BETWEEN is x < lo OR x > hi.
 	lop, hop, join := expr.OpGtEq, expr.OpLtEq, expr.OpAnd
 	if n.Not {
@@ -282,15 +271,9 @@ func (c *exprCtx) bindIn(n *ast.PatternInExpr) (expr.Expr, error) {
 	if len(n.List) > c.s.lim.MaxInListItems {
 		return nil, errs.Exhaustedf("IN list has %d items, over the limit of %d (MaxInListItems)", len(n.List), c.s.lim.MaxInListItems)
 	}
-	in, err := c.bind(n.Expr)
+	in, list, err := c.bindTested(n.Expr, n.List) // params.go
 	if err != nil {
 		return nil, err
-	}
-	list := make([]expr.Expr, len(n.List))
-	for i, item := range n.List {
-		if list[i], err = c.bind(item); err != nil {
-			return nil, err
-		}
 	}
 	return expr.NewIn(in, list, n.Not)
 }

@@ -245,7 +245,7 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 				if _, isDefault := list[source[i]].(*ast.DefaultExpr); isDefault {
 					e = expr.Null(f.Type)
 				} else {
-					if e, err = c.bind(list[source[i]]); err != nil {
+					if e, err = c.bindHinted(list[source[i]], f.Type); err != nil { // ? takes the column type
 						return nil, err
 					}
 				}
