@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"context"
-
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/quiverdb/quiver/catalog"
@@ -14,9 +12,7 @@ import (
 var (
 	_ catalog.TopNPushdowner      = (*Table)(nil)
 	_ catalog.AggregatePushdowner = (*Table)(nil)
-	_ catalog.Table               = (*topNTable)(nil)
-	_ catalog.Table               = (*aggTable)(nil)
-	_ catalog.TopNPushdowner      = (*aggTable)(nil)
+	_ catalog.TopNPushdowner      = (*sqlpush.AggTable[decodeFunc])(nil)
 )
 
 // push describes the table to the shared TopN/aggregate planning: columns
@@ -37,30 +33,9 @@ func (t *Table) push() *sqlpush.Table {
 //
 // never split into ctid ranges. No I/O; safe for concurrent use.
 func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	order, ok, err := t.push().TopN(req)
-	if !ok || err != nil {
-		return nil, false, err
-	}
-	return &topNTable{t: t, order: order, limit: req.Limit}, true, nil
-}
-
-// topNTable is a Table restricted to the first limit rows in order. It
-// shares its Table's pool and lifetime.
-type topNTable struct {
-	t     *Table
-	order []sqlgen.OrderItem
-	limit int64
-}
-
-// Schema is the table's schema.
-func (x *topNTable) Schema() *arrow.Schema { return x.t.schema }
-
-// Scan plans the ordered, limited query (a lower req.Limit wins). No I/O.
-func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	if req.Limit < 0 || req.Limit > x.limit {
-		req.Limit = x.limit
-	}
-	return x.t.plan(req, nil, x.order)
+	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error) {
+		return t.plan(req, nil, order)
+	})
 }
 
 // PushAggregate takes a whole GROUP BY when every key and aggregate has
@@ -85,14 +60,36 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 	if err != nil {
 		return nil, false, err
 	}
-	a := &aggTable{t: t, agg: agg, where: where, args: args, filters: append([]expr.Expr(nil), req.Filters...)}
-	for _, o := range agg.Outputs {
+	decs := make([]decodeFunc, len(agg.Outputs))
+	for i, o := range agg.Outputs {
 		if !o.Key && o.Result != sqlgen.AggAsIs {
 			return nil, false, nil
 		}
-		a.decs = append(a.decs, t.aggDecoder(o))
+		decs[i] = t.aggDecoder(o)
 	}
-	return a, true, nil
+	filters := append([]expr.Expr(nil), req.Filters...)
+	plan := func(p sqlpush.Plan, decs []decodeFunc) (catalog.Scan, error) {
+		sql := p.Query.SQL(dialect)
+		if len(p.Proj) == 0 {
+			// Count the groups (or the global aggregate's one row).
+			sql = "SELECT count(*) FROM (" + sql + ") AS q"
+		}
+		sc := &Scan{
+			table:   t,
+			schema:  p.Schema,
+			decs:    decs,
+			proj:    p.Proj,
+			filters: filters,
+			limit:   p.Limit,
+			base:    sql,
+			args:    args,
+			count:   len(p.Proj) == 0,
+			pushed:  true,
+		}
+		sc.parts = []catalog.Partition{&partition{t: t, scan: sc, sql: sql, args: args, lo: -1, hi: -1}}
+		return sc, nil
+	}
+	return &sqlpush.AggTable[decodeFunc]{Agg: agg, Out: decs, From: t.src.qualified(t.rel.Name), Where: where, Plan: plan}, true, nil
 }
 
 // aggDecoder decodes one output column's PostgreSQL result (typed by the
@@ -107,63 +104,4 @@ func (t *Table) aggDecoder(o sqlpush.Output) decodeFunc {
 		return decoderFor(&column{Name: o.Field.Name, OID: oidNumeric, TypName: "numeric", Type: o.Field.Type})
 	}
 	return decoderFor(&column{Name: o.Field.Name, OID: oidFloat8, TypName: "double precision", Type: o.Field.Type})
-}
-
-// aggTable is the result of a pushed GROUP BY: its schema is the engine's
-// aggregate output. It shares its Table's pool and lifetime.
-type aggTable struct {
-	t       *Table
-	agg     *sqlpush.Aggregate
-	decs    []decodeFunc // per output column
-	where   []string
-	args    []any
-	filters []expr.Expr
-}
-
-// Schema is the aggregate's output.
-func (a *aggTable) Schema() *arrow.Schema { return a.agg.Schema }
-
-// PushTopN orders the groups and keeps the first Limit (ORDER BY ... LIMIT
-// on the grouped query) when every key is an output column PostgreSQL
-// orders as the engine does (see Table.PushTopN); the keys are the group
-// keys' and aggregates' own SQL. Once only.
-func (a *aggTable) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	agg, ok, err := a.agg.TopN(req)
-	if !ok || err != nil {
-		return nil, false, err
-	}
-	b := *a
-	b.agg = agg
-	return &b, true, nil
-}
-
-// Scan plans the grouped query with the projection (indexes into Schema)
-// and limit; an empty projection counts the groups. One partition. No I/O.
-func (a *aggTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	p, err := a.agg.Plan(req, a.t.src.qualified(a.t.rel.Name), a.where)
-	if err != nil {
-		return nil, err
-	}
-	decs := make([]decodeFunc, len(p.Proj))
-	for i, c := range p.Proj {
-		decs[i] = a.decs[c]
-	}
-	sql := p.Query.SQL(dialect)
-	if len(p.Proj) == 0 {
-		sql = "SELECT count(*) FROM (" + sql + ") AS q"
-	}
-	sc := &Scan{
-		table:   a.t,
-		schema:  p.Schema,
-		decs:    decs,
-		proj:    p.Proj,
-		filters: a.filters,
-		limit:   p.Limit,
-		base:    sql,
-		args:    a.args,
-		count:   len(p.Proj) == 0,
-		pushed:  true,
-	}
-	sc.parts = []catalog.Partition{&partition{t: a.t, scan: sc, sql: sql, args: a.args, lo: -1, hi: -1}}
-	return sc, nil
 }

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,9 +14,7 @@ import (
 var (
 	_ catalog.TopNPushdowner      = (*Table)(nil)
 	_ catalog.AggregatePushdowner = (*Table)(nil)
-	_ catalog.Table               = (*topNTable)(nil)
-	_ catalog.Table               = (*aggTable)(nil)
-	_ catalog.TopNPushdowner      = (*aggTable)(nil)
+	_ catalog.TopNPushdowner      = (*sqlpush.AggTable[colKind])(nil)
 )
 
 // push describes the table to the shared TopN/aggregate planning: columns
@@ -35,30 +32,9 @@ func (t *Table) push() *sqlpush.Table {
 // placement is explicit (NULLS FIRST/LAST). The returned table reads one
 // query, never split into rowid ranges. No I/O; safe for concurrent use.
 func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	order, ok, err := t.push().TopN(req)
-	if !ok || err != nil {
-		return nil, false, err
-	}
-	return &topNTable{t: t, order: order, limit: req.Limit}, true, nil
-}
-
-// topNTable is a Table restricted to the first limit rows in order. It
-// shares its Table's file and lifetime.
-type topNTable struct {
-	t     *Table
-	order []sqlgen.OrderItem
-	limit int64
-}
-
-// Schema is the table's schema.
-func (x *topNTable) Schema() *arrow.Schema { return x.t.schema }
-
-// Scan plans the ordered, limited query (a lower req.Limit wins). No I/O.
-func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	if req.Limit < 0 || req.Limit > x.limit {
-		req.Limit = x.limit
-	}
-	return x.t.plan(req, x.order)
+	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error) {
+		return t.plan(req, order)
+	})
 }
 
 // PushAggregate takes a whole GROUP BY when every key and aggregate has
@@ -82,72 +58,32 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 	if err != nil {
 		return nil, false, err
 	}
-	a := &aggTable{t: t, agg: agg, where: where, args: args}
-	for _, o := range agg.Outputs {
-		var k colKind
+	kinds := make([]colKind, len(agg.Outputs))
+	for i, o := range agg.Outputs {
 		switch {
 		case o.Col >= 0: // a key, MIN or MAX: the column's own values
-			k = t.cols[o.Col].kind
+			kinds[i] = t.cols[o.Col].kind
 		case o.Result == sqlgen.AggIntSumParts:
-			k = kIntSumParts
+			kinds[i] = kIntSumParts
 		case o.Call.Func == expr.AggCount:
-			k = kInt
+			kinds[i] = kInt
 		case o.Field.Type.ID() == arrow.FLOAT64:
-			k = kFloat
+			kinds[i] = kFloat
 		default:
 			return nil, false, nil
 		}
-		a.kinds = append(a.kinds, k)
 	}
-	return a, true, nil
-}
-
-// aggTable is the result of a pushed GROUP BY: its schema is the engine's
-// aggregate output. It shares its Table's file and lifetime.
-type aggTable struct {
-	t     *Table
-	agg   *sqlpush.Aggregate
-	kinds []colKind // how each output column is read
-	where []string
-	args  []any
-}
-
-// Schema is the aggregate's output.
-func (a *aggTable) Schema() *arrow.Schema { return a.agg.Schema }
-
-// PushTopN orders the groups and keeps the first Limit (ORDER BY ... LIMIT
-// on the grouped query) when every key is an output column SQLite orders
-// as the engine does (see Table.PushTopN); an exact integer SUM orders by
-// its two partial sums (sqlgen.IntSum). Once only.
-func (a *aggTable) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	agg, ok, err := a.agg.TopN(req)
-	if !ok || err != nil {
-		return nil, false, err
+	plan := func(p sqlpush.Plan, kinds []colKind) (catalog.Scan, error) {
+		// With an empty projection the reader counts the rows of whatever
+		// single column it gets (one per group, or the global count(*)).
+		q := p.Query.SQL(sqlgen.SQLite)
+		return &aggScan{
+			schema: p.Schema,
+			sql:    q,
+			parts:  []catalog.Partition{&partition{t: t, schema: p.Schema, kinds: kinds, sql: q, args: args, pushed: true}},
+		}, nil
 	}
-	b := *a
-	b.agg = agg
-	return &b, true, nil
-}
-
-// Scan plans the grouped query with the projection (indexes into Schema)
-// and limit. One partition. No I/O.
-func (a *aggTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	p, err := a.agg.Plan(req, sqlgen.SQLite.QuoteIdent(a.t.name), a.where)
-	if err != nil {
-		return nil, err
-	}
-	kinds := make([]colKind, len(p.Proj))
-	for i, c := range p.Proj {
-		kinds[i] = a.kinds[c]
-	}
-	// The reader counts the rows of whatever single column it gets when the
-	// projection is empty.
-	q := p.Query.SQL(sqlgen.SQLite)
-	return &aggScan{
-		schema: p.Schema,
-		sql:    q,
-		parts:  []catalog.Partition{&partition{t: a.t, schema: p.Schema, kinds: kinds, sql: q, args: a.args, pushed: true}},
-	}, nil
+	return &sqlpush.AggTable[colKind]{Agg: agg, Out: kinds, From: sqlgen.SQLite.QuoteIdent(t.name), Where: where, Plan: plan}, true, nil
 }
 
 // aggScan is a planned pushed aggregate.

@@ -11,11 +11,14 @@
 package sqlpush
 
 import (
+	"context"
+
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/sources/internal"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
 )
 
@@ -266,21 +269,12 @@ func (a *Aggregate) Plan(req catalog.ScanRequest, from string, where []string) (
 	if len(req.Filters) > 0 {
 		return Plan{}, errs.Internalf("%s: a pushed aggregate takes no filters", a.t.What)
 	}
-	n := a.Schema.NumFields()
-	proj := req.Projection
-	if proj == nil {
-		proj = make([]int, n)
-		for i := range proj {
-			proj[i] = i
-		}
+	proj, err := internal.Project(a.t.What+" (pushed aggregate)", a.Schema, req.Projection)
+	if err != nil {
+		return Plan{}, err
 	}
-	fields := make([]arrow.Field, len(proj))
-	cols := make([]string, len(proj))
-	for i, p := range proj {
-		if p < 0 || p >= n {
-			return Plan{}, errs.Invalidf("%s: aggregate projection index %d out of range (%d columns)", a.t.What, p, n)
-		}
-		fields[i] = a.Schema.Field(p)
+	cols := make([]string, len(proj.Columns))
+	for i, p := range proj.Columns {
 		cols[i] = a.Items[p]
 	}
 	if len(cols) == 0 && len(a.GroupBy) == 0 {
@@ -295,9 +289,91 @@ func (a *Aggregate) Plan(req catalog.ScanRequest, from string, where []string) (
 		limit = a.Limit
 	}
 	return Plan{
-		Schema: arrow.NewSchema(fields, nil),
-		Proj:   append([]int{}, proj...),
+		Schema: proj.Schema,
+		Proj:   proj.Columns,
 		Limit:  limit,
 		Query:  sqlgen.Query{Cols: cols, From: from, Where: where, GroupBy: a.GroupBy, OrderBy: a.Order, Limit: limit},
 	}, nil
+}
+
+// PlanFunc plans a provider's read of its table with a pushed ORDER BY
+// (req.Limit is the TopN's, or lower). It must do no I/O.
+type PlanFunc func(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error)
+
+// PushTopN is catalog.TopNPushdowner.PushTopN for a provider table: it
+// translates the keys (Table.TopN) and returns a Table that plans its reads
+// through plan with the ORDER BY and the limit. The result shares the
+// provider table's lifetime.
+func (t *Table) PushTopN(req catalog.TopNRequest, plan PlanFunc) (catalog.Table, bool, error) {
+	order, ok, err := t.TopN(req)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	return &topNTable{schema: t.Schema, order: order, limit: req.Limit, plan: plan}, true, nil
+}
+
+// topNTable is a provider table restricted to its first limit rows in
+// order. Immutable; safe for concurrent use.
+type topNTable struct {
+	schema *arrow.Schema
+	order  []sqlgen.OrderItem
+	limit  int64
+	plan   PlanFunc
+}
+
+// Schema is the provider table's schema.
+func (x *topNTable) Schema() *arrow.Schema { return x.schema }
+
+// Scan plans the ordered, limited query (a lower req.Limit wins). No I/O.
+func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	if req.Limit < 0 || req.Limit > x.limit {
+		req.Limit = x.limit
+	}
+	return x.plan(req, x.order)
+}
+
+// AggTable is the catalog.Table of a pushed GROUP BY (the result of
+// PushAggregate): its schema is the engine's aggregate output. Out holds
+// the provider's per-output-column read information (a decoder, a kind),
+// indexed like Agg.Outputs. It holds no resources and shares the provider
+// table's lifetime; immutable, safe for concurrent use. Its PushTopN
+// pushes a TopN over the groups (once).
+type AggTable[D any] struct {
+	Agg *Aggregate
+	Out []D
+	// From is the quoted table and Where the rendered filters.
+	From  string
+	Where []string
+	// Plan builds the provider's scan of p; out is Out projected by p.Proj.
+	// It must do no I/O.
+	Plan func(p Plan, out []D) (catalog.Scan, error)
+}
+
+// Schema is the aggregate's output.
+func (a *AggTable[D]) Schema() *arrow.Schema { return a.Agg.Schema }
+
+// PushTopN orders the groups and keeps the first Limit (Aggregate.TopN).
+// Once only.
+func (a *AggTable[D]) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
+	agg, ok, err := a.Agg.TopN(req)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	b := *a
+	b.Agg = agg
+	return &b, true, nil
+}
+
+// Scan plans the grouped query with the projection (indexes into Schema)
+// and limit (Aggregate.Plan), then the provider's scan. No I/O.
+func (a *AggTable[D]) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	p, err := a.Agg.Plan(req, a.From, a.Where)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]D, len(p.Proj))
+	for i, c := range p.Proj {
+		out[i] = a.Out[c]
+	}
+	return a.Plan(p, out)
 }
