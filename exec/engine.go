@@ -344,6 +344,11 @@ func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params ar
 		if err != nil {
 			return nil, err
 		}
+		if !bound.schema.Equal(s.schema) {
+			// Clients were told the prepared schema; the bound plan must
+			// produce exactly it (parameters have their declared types).
+			return nil, errs.Internalf("binding parameters changed the result schema from %s to %s", s.schema, bound.schema)
+		}
 		return bound.Execute(ctx, mem, nil)
 	}
 	if mem == nil {

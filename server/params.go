@@ -16,25 +16,42 @@ import (
 // server answers with a NEW handle that carries the bound row (Arrow IPC,
 // signed with the rest). GetFlightInfo copies the row into the ticket and
 // DoGet hands it to Statement.Execute. Updates bind each uploaded row in
-// turn. Whether the engine can use the values is the engine's business
-// (issue 4): until it can, it answers ErrNotImplemented.
+// turn. The engine converts each value to its parameter's type (clients
+// send what they have: JDBC its own types, ADBC the caller's batch), so the
+// server checks only the shape here.
 
 // errMissingParams: a statement with parameters run without bound values.
 func errMissingParams(n int) error {
 	return errs.Invalidf("the statement has %d parameter(s) and no values are bound; bind them with DoPut first", n)
 }
 
-// checkParamSchema verifies that uploaded batches fit the parameter schema.
+// checkParamSchema verifies that uploaded batches fit the parameter schema:
+// one column per parameter, each of the parameter's type or of a scalar type
+// the engine converts (an int32 for a BIGINT, text for anything). Whether a
+// value converts is decided by the engine at execution (InvalidArgument
+// naming the parameter).
 func checkParamSchema(want, got *arrow.Schema) error {
 	if want.NumFields() != got.NumFields() {
 		return errs.Invalidf("%d parameter value(s) sent, the statement has %d", got.NumFields(), want.NumFields())
 	}
 	for i := range want.NumFields() {
-		if !arrow.TypeEqual(want.Field(i).Type, got.Field(i).Type) {
-			return errs.Invalidf("parameter %d is %s, the statement expects %s", i+1, got.Field(i).Type, want.Field(i).Type)
+		w, g := want.Field(i).Type, got.Field(i).Type
+		if !arrow.TypeEqual(w, g) && !scalarParamType(g) {
+			return errs.Invalidf("parameter %d is %s, the statement expects %s (or a scalar type convertible to it)", i+1, g, w)
 		}
 	}
 	return nil
+}
+
+// scalarParamType reports whether values of t can be bound to a parameter
+// of another type (nested types cannot).
+func scalarParamType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
+		arrow.STRUCT, arrow.MAP, arrow.SPARSE_UNION, arrow.DENSE_UNION, arrow.RUN_END_ENCODED, arrow.EXTENSION:
+		return false
+	}
+	return true
 }
 
 // readParamRow reads the uploaded parameter batches and returns the single
