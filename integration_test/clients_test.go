@@ -295,3 +295,140 @@ func TestDatabaseSQLDriver(t *testing.T) {
 		t.Fatalf("dropping a missing table: %v", err)
 	}
 }
+
+// adbcBound prepares query, checks its parameter schema, binds rec and
+// returns the rows.
+func adbcBound(t *testing.T, cnxn adbc.Connection, query string, rec arrow.RecordBatch) (*arrow.Schema, [][]string) {
+	t.Helper()
+	ctx := ctxT(t)
+	stmt, err := cnxn.NewStatement()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	if err := stmt.SetSqlQuery(query); err != nil {
+		t.Fatal(err)
+	}
+	if err := stmt.Prepare(ctx); err != nil {
+		t.Fatalf("prepare %s: %v", query, err)
+	}
+	ps, err := stmt.GetParameterSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stmt.Bind(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	rdr, _, err := stmt.ExecuteQuery(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rdr.Release()
+	_, rows := collect(t, rdr)
+	return ps, rows
+}
+
+func TestADBCGoDriverParameters(t *testing.T) {
+	s := startServer(t)
+	cnxn := openADBC(t, s)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+
+	// An int32 bound to a BIGINT parameter (clients send what they have).
+	ib := array.NewInt32Builder(mem)
+	ib.Append(3)
+	key := ib.NewArray()
+	ib.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int32}}, nil), []arrow.Array{key}, 1)
+	key.Release()
+	ps, rows := adbcBound(t, cnxn, "SELECT n_name FROM tpch.nation WHERE n_nationkey = ?", rec)
+	rec.Release()
+	if ps.NumFields() != 1 || !arrow.TypeEqual(ps.Field(0).Type, arrow.PrimitiveTypes.Int64) {
+		t.Fatalf("parameter schema %s, want one BIGINT", ps)
+	}
+	if len(rows) != 1 || rows[0][0] != "CANADA" {
+		t.Fatalf("n_nationkey = 3: %v", rows)
+	}
+
+	// Two parameters, a string and a number.
+	sb := array.NewStringBuilder(mem)
+	sb.Append("ASIA")
+	region := sb.NewArray()
+	sb.Release()
+	lb := array.NewInt64Builder(mem)
+	lb.Append(10)
+	lo := lb.NewArray()
+	lb.Release()
+	rec = array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "r", Type: arrow.BinaryTypes.String}, {Name: "lo", Type: arrow.PrimitiveTypes.Int64}}, nil),
+		[]arrow.Array{region, lo}, 1)
+	region.Release()
+	lo.Release()
+	ps, rows = adbcBound(t, cnxn, "SELECT n.n_name FROM tpch.nation n JOIN tpch.region r ON n.n_regionkey = r.r_regionkey WHERE r.r_name = ? AND n.n_nationkey > ? ORDER BY n.n_name", rec)
+	rec.Release()
+	if ps.NumFields() != 2 {
+		t.Fatalf("parameter schema %s", ps)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r[0])
+	}
+	if strings.Join(got, ",") != "CHINA,JAPAN,VIETNAM" {
+		t.Fatalf("ASIA nations with key > 10: %v", got)
+	}
+}
+
+func TestDatabaseSQLParameters(t *testing.T) {
+	s := startServer(t)
+	db, err := sql.Open("flightsql", "flightsql://"+s.addr+"?timeout=30s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := ctxT(t)
+	var name string
+	if err := db.QueryRowContext(ctx, "SELECT n_name FROM tpch.nation WHERE n_nationkey = ?", 3).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "CANADA" {
+		t.Fatalf("n_nationkey = 3: %q", name)
+	}
+	var n int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM tpch.nation WHERE n_name LIKE ? AND n_regionkey = ?", "%A%", 2).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no nation matched LIKE '%A%' in region 2")
+	}
+	// A prepared statement runs many times.
+	st, err := db.PrepareContext(ctx, "SELECT n_name FROM tpch.nation WHERE n_nationkey = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for key, want := range map[int64]string{0: "ALGERIA", 1: "ARGENTINA", 24: "UNITED STATES"} {
+		if err := st.QueryRowContext(ctx, key).Scan(&name); err != nil || name != want {
+			t.Fatalf("key %d: %q %v", key, name, err)
+		}
+	}
+	// Updates with parameters.
+	if _, err := db.ExecContext(ctx, "CREATE TABLE scratch.pnotes (id BIGINT, body VARCHAR(100))"); err != nil {
+		t.Fatal(err)
+	}
+	defer db.ExecContext(ctx, "DROP TABLE scratch.pnotes")
+	for i, body := range []string{"one", "two"} {
+		res, err := db.ExecContext(ctx, "INSERT INTO scratch.pnotes VALUES (?, ?)", int64(i+1), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := res.RowsAffected(); got != 1 {
+			t.Fatalf("rows affected %d", got)
+		}
+	}
+	if err := db.QueryRowContext(ctx, "SELECT body FROM scratch.pnotes WHERE id = ?", 2).Scan(&name); err != nil || name != "two" {
+		t.Fatalf("id = 2: %q %v", name, err)
+	}
+	// Wrong count: an error, not a hang or a crash.
+	if err := db.QueryRowContext(ctx, "SELECT n_name FROM tpch.nation WHERE n_nationkey = ?", 1, 2).Scan(&name); err == nil {
+		t.Fatal("two values for one ? succeeded")
+	}
+}
