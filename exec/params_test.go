@@ -98,6 +98,7 @@ func TestParameterSchemaInferred(t *testing.T) {
 		"INSERT INTO typed (dt, i) VALUES (?, ?)":                                 "date32,int32",
 		"SELECT i FROM typed WHERE d >= ? AND dt = ?":                             "decimal(10, 2),date32",
 		"SELECT s FROM nums WHERE n = ? OR n IN (SELECT n FROM nums WHERE s = ?)": "int64,utf8",
+		"SELECT s FROM nums ORDER BY n LIMIT ? OFFSET ?":                          "int64,int64",
 	} {
 		st, err := f.eng.Prepare(context.Background(), opts, sql)
 		if err != nil {
@@ -138,6 +139,8 @@ func TestParametersBound(t *testing.T) {
 		{"SELECT s FROM nums WHERE s = ?", []any{"B"}, "b"}, // collation applies
 		{"SELECT n * ?, ? FROM nums WHERE n = 2", []any{10, "x"}, "20|x"},
 		{"SELECT ? + 1", []any{"41"}, "42"},
+		{"SELECT s FROM nums WHERE n IS NOT NULL ORDER BY n LIMIT ? OFFSET ?", []any{2, "1"}, "b,c"},
+		{"SELECT s FROM nums WHERE n > ? ORDER BY n LIMIT ?", []any{1, int32(1)}, "b"},
 		{"SELECT s FROM nums WHERE n = ? OR n IN (SELECT n FROM nums WHERE s = ?) ORDER BY n", []any{1, "e"}, "a,e"},
 	} {
 		rows, err := f.run(t, c.sql, c.vals...)
@@ -242,6 +245,15 @@ func TestParameterErrors(t *testing.T) {
 		if (name == "not a num" || name == "fraction") && !strings.Contains(err.Error(), "parameter 1") {
 			t.Errorf("%s: error does not name the parameter: %v", name, err)
 		}
+	}
+	st, err = f.eng.Prepare(ctx, opts, "SELECT s FROM nums LIMIT ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := paramRow(t, f.mem, -1)
+	defer p.Release()
+	if _, err := st.Execute(ctx, f.mem, p); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "parameter 1") {
+		t.Errorf("LIMIT -1: %v", err)
 	}
 	// Placeholders outside a prepared statement's Build are refused, not
 	// crashed on; with an engine they always prepare.

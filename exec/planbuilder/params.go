@@ -386,3 +386,26 @@ func (c *exprCtx) bindTested(x ast.ExprNode, items []ast.ExprNode) (expr.Expr, [
 	}
 	return in, out, nil
 }
+
+// limitArg is the value of a LIMIT or OFFSET: a constant, or a placeholder
+// typed BIGINT whose bound value must be a non-negative integer.
+func (s *stmtBuilder) limitArg(n ast.ExprNode) (int64, error) {
+	pm := paramMarker(n)
+	if pm == nil {
+		return limitValue(n)
+	}
+	c := &exprCtx{s: s, sc: &scope{}, clause: "limit clause"}
+	e, err := c.bindParam(pm, expr.TypeInt64)
+	if err != nil {
+		return 0, err
+	}
+	l, ok := e.(*expr.Literal)
+	if !ok {
+		return 0, errs.Internalf("LIMIT placeholder bound to %s", e)
+	}
+	v, ok := l.Value.(int64)
+	if !ok || v < 0 {
+		return 0, errs.Invalidf("parameter %d: LIMIT and OFFSET take a non-negative integer, got %s", paramsFrom(s.ctx).byOff[pm.Offset]+1, l)
+	}
+	return v, nil
+}

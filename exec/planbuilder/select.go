@@ -419,13 +419,13 @@ func (s *stmtBuilder) bindGroupBy(byItems []*ast.ByItem, sc *scope, items []sele
 }
 
 func (s *stmtBuilder) buildLimit(plan logical.Plan, l *ast.Limit) (logical.Plan, error) {
-	count, err := limitValue(l.Count)
+	count, err := s.limitArg(l.Count) // params.go: LIMIT ? too
 	if err != nil {
 		return nil, err
 	}
 	var offset int64
 	if l.Offset != nil {
-		if offset, err = limitValue(l.Offset); err != nil {
+		if offset, err = s.limitArg(l.Offset); err != nil {
 			return nil, err
 		}
 	}
