@@ -36,6 +36,8 @@ type Rule interface {
 //  2. FactorDisjunctions before pushdown: conjuncts shared by every
 //     branch of an OR (join keys, typically) become top-level conjuncts
 //     that pushdown and JoinConditions can use.
+//     InferDisjunctionFilters then adds the filter an OR over a join's
+//     inputs implies on each input, so pushdown can take it to the scans.
 //  3. PredicatePushdown next: filters move down to the scans and are
 //     negotiated there; columns used only by Exact filters then leave the
 //     plan above the scan.
@@ -55,7 +57,7 @@ type Rule interface {
 //     placed and known to be Exact. The next pass prunes the columns of the
 //     scans they produce.
 func DefaultRules() []Rule {
-	return []Rule{ConstantFolding{}, FactorDisjunctions{}, PredicatePushdown{}, JoinConditions{}, JoinReorder{}, ProjectionPruning{}, LimitPushdown{},
+	return []Rule{ConstantFolding{}, FactorDisjunctions{}, InferDisjunctionFilters{}, PredicatePushdown{}, JoinConditions{}, JoinReorder{}, ProjectionPruning{}, LimitPushdown{},
 		AggregatePushdown{}, TopNPushdown{}}
 }
 
