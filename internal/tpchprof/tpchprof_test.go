@@ -80,7 +80,7 @@ func BenchmarkSF1(b *testing.B) {
 				st, err := eng.Prepare(ctx, opts, string(data))
 				if err != nil {
 					cancel()
-					b.Skipf("%s: %v", id, err)
+					b.Fatalf("%s: %v", id, err)
 				}
 				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 				rr, err := st.Execute(ctx, mem, nil)
@@ -132,7 +132,7 @@ func BenchmarkExplain(b *testing.B) {
 		b.Run(id, func(b *testing.B) {
 			st, err := eng.Prepare(context.Background(), opts, "EXPLAIN "+string(data))
 			if err != nil {
-				b.Skipf("%s: %v", id, err)
+				b.Fatalf("%s: %v", id, err)
 			}
 			rr, err := st.Execute(context.Background(), memory.NewGoAllocator(), nil)
 			if err != nil {
