@@ -152,7 +152,7 @@ func (s *parallelStream) readOne(i, n int, ep *flight.FlightEndpoint, mem memory
 	}
 	defer closeFn()
 	for rdr.Next() {
-		b, err := s.p.adapt(rdr.RecordBatch())
+		b, err := s.p.adapt(rdr.RecordBatch(), mem)
 		if err != nil {
 			return err
 		}

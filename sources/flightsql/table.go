@@ -111,18 +111,39 @@ const planVersion = 1
 // Scan renders the query; it does no I/O. One partition reads every
 // endpoint the remote returns (concurrently when no LIMIT is pushed).
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
+	return t.plan(req, nil)
+}
+
+// where translates the scan's filters (each accepted as Exact by
+// SupportsFilters) into WHERE conditions and their values: inline literals
+// in the SQL, or in bind mode the literals to bind, in placeholder order.
+func (t *Table) where(filters []expr.Expr) ([]string, []*expr.Literal, error) {
+	var where []string
+	var args []any
+	for _, f := range filters {
+		w, ok := translate(t.src.dialect, t.src.bind, f, t.colName, &args)
+		if !ok {
+			return nil, nil, errs.Invalidf("flightsql table %s: filter %s was not accepted by SupportsFilters", t.name, f)
+		}
+		where = append(where, w)
+	}
+	lits := make([]*expr.Literal, len(args))
+	for i, a := range args {
+		lits[i] = a.(*expr.Literal)
+	}
+	return where, lits, nil
+}
+
+// plan renders the scan's query, with order (a pushed TopN's ORDER BY) when
+// not nil. No I/O.
+func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem) (*scan, error) {
 	proj, err := internal.Project(t.name, t.schema, req.Projection)
 	if err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
-	for _, f := range req.Filters {
-		w, ok := translate(t.src.dialect, t.src.bind, f, t.colName, &args)
-		if !ok {
-			return nil, errs.Invalidf("flightsql table %s: filter %s was not accepted by SupportsFilters", t.name, f)
-		}
-		where = append(where, w)
+	where, lits, err := t.where(req.Filters)
+	if err != nil {
+		return nil, err
 	}
 	cols := make([]string, len(proj.Columns))
 	for i, c := range proj.Columns {
@@ -132,12 +153,8 @@ func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, 
 	if limit < -1 {
 		limit = -1
 	}
-	q := sqlgen.BuildSelect(t.src.dialect, t.from, cols, where, nil, limit)
-	lits := make([]*expr.Literal, len(args))
-	for i, a := range args {
-		lits[i] = a.(*expr.Literal)
-	}
-	p := &partition{t: t, schema: proj.Schema, sql: q, args: lits,
+	q := sqlgen.BuildSelect(t.src.dialect, t.from, cols, where, order, limit)
+	p := &partition{t: t, schema: proj.Schema, sql: q, args: lits, ordered: len(order) > 0, pushed: len(order) > 0,
 		plan: plan{Version: planVersion, Table: t.name, Projection: proj.Columns, Limit: limit, SQL: q}}
 	for _, f := range req.Filters {
 		enc, err := internal.EncodeExpr(f)
@@ -180,9 +197,14 @@ type partition struct {
 	sql    string
 	args   []*expr.Literal
 	plan   plan
-	// ordered: the SQL has an ORDER BY (not pushed today), so endpoints
-	// are read in order.
+	// ordered: the SQL has an ORDER BY (a pushed TopN), so endpoints are
+	// read in order.
 	ordered bool
+	// pushed: the SQL carries a pushed ORDER BY or GROUP BY, which the
+	// partition codec does not describe; the remote's result columns may
+	// arrive in a wider or narrower numeric type than the engine's and are
+	// cast (safely: a value that does not fit is an error).
+	pushed bool
 }
 
 // Open executes the query (GetFlightInfo, or in bind mode a prepared
@@ -291,7 +313,7 @@ func (s *stream) next(ctx context.Context) (arrow.RecordBatch, error) {
 			s.cur, s.close = rdr, closeFn
 		}
 		if s.cur.Next() {
-			return s.p.adapt(s.cur.RecordBatch())
+			return s.p.adapt(s.cur.RecordBatch(), s.mem)
 		}
 		err := s.cur.Err()
 		s.closeCurrent()
@@ -303,9 +325,10 @@ func (s *stream) next(ctx context.Context) (arrow.RecordBatch, error) {
 
 // adapt returns rec (owned by the flight reader) as a new batch of the
 // partition's schema, sharing its columns. The remote must send exactly the
-// projected columns with the table's types; an empty projection reads
-// `SELECT 1` and keeps only the row count.
-func (p *partition) adapt(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+// projected columns with the table's types (a pushed aggregate's numeric
+// columns may differ in width and are cast exactly, allocating from mem);
+// an empty projection reads `SELECT 1` and keeps only the row count.
+func (p *partition) adapt(rec arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
 	n := p.schema.NumFields()
 	if n == 0 {
 		return array.NewRecordBatch(p.schema, nil, rec.NumRows()), nil
@@ -314,14 +337,31 @@ func (p *partition) adapt(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		return nil, errs.Invalidf("flightsql source %s: table %s: the remote sent %d columns, the query asked for %d (did the table change? re-plan the query)",
 			p.t.src.name, p.t.name, rec.NumCols(), n)
 	}
+	var cast []arrow.Array // columns cast to the engine's type, released at the end
+	defer func() {
+		for _, c := range cast {
+			c.Release()
+		}
+	}()
+	cols := append([]arrow.Array(nil), rec.Columns()...)
 	for i := range n {
 		want, got := p.schema.Field(i).Type, rec.Column(i).DataType()
+		if !arrow.TypeEqual(want, got) && p.pushed && castable(got, want) {
+			c, err := castColumn(rec.Column(i), want, mem)
+			if err != nil {
+				return nil, errs.Wrap(errs.ErrInvalid, err, "flightsql source %s: table %s: the remote's %s for %s does not fit the engine's %s",
+					p.t.src.name, p.t.name, got, p.schema.Field(i).Name, want)
+			}
+			cast = append(cast, c)
+			cols[i] = c
+			continue
+		}
 		if !arrow.TypeEqual(want, got) {
 			return nil, errs.Invalidf("flightsql source %s: table %s: the remote sent column %s as %s, the table's schema says %s (did the table change? re-plan the query)",
 				p.t.src.name, p.t.name, p.schema.Field(i).Name, got, want)
 		}
 	}
-	return array.NewRecordBatch(p.schema, rec.Columns(), rec.NumRows()), nil
+	return array.NewRecordBatch(p.schema, cols, rec.NumRows()), nil
 }
 
 // EncodePartition encodes a partition as metadata: table, projection,
@@ -330,6 +370,9 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 	fp, ok := p.(*partition)
 	if !ok || fp.t.name != t.name || fp.t.src.uri != t.src.uri {
 		return nil, errs.Invalidf("flightsql table %s: cannot encode a partition of another table", t.name)
+	}
+	if fp.pushed {
+		return nil, errs.NotImplementedf("flightsql table %s: a partition of a pushed-down ORDER BY or GROUP BY cannot be encoded (run it on the node that planned it)", t.name)
 	}
 	return json.Marshal(fp.plan)
 }

@@ -187,13 +187,15 @@ func fmtKeys(s *arrow.Schema, keys []catalog.SortKey) string {
 	return "[" + logical.FormatSortKeys(lk) + "]"
 }
 
-// engineTopN runs the engine's TopN operator over batches.
+// engineTopN runs the engine's TopN operator over batches. VARCHAR keys
+// are compared under the string collation, as physopt.Collation makes the
+// engine's own sorts do (the bare operator compares bytes).
 func engineTopN(t testing.TB, schema *arrow.Schema, batches []arrow.RecordBatch, keys []catalog.SortKey, n int64, mem memory.Allocator) []arrow.RecordBatch {
 	t.Helper()
 	sk := make([]operator.SortKey, len(keys))
 	for i, k := range keys {
 		f := schema.Field(k.Column)
-		sk[i] = operator.SortKey{Expr: &expr.Column{Index: k.Column, Name: f.Name, DataType: f.Type}, Desc: k.Desc, NullsFirst: k.NullsFirst}
+		sk[i] = operator.SortKey{Expr: expr.NewCollationKey(&expr.Column{Index: k.Column, Name: f.Name, DataType: f.Type}), Desc: k.Desc, NullsFirst: k.NullsFirst}
 	}
 	return drain(t, operator.NewTopN(operator.NewBatches(schema, batches), sk, n, mem, nil), "the engine's TopN (kit reference)")
 }

@@ -38,6 +38,12 @@ type Table struct {
 	// the engine does (the same collation: a remote Quiver, or MySQL with
 	// utf8mb4_0900_ai_ci). Without it string keys are never pushed.
 	StringKeys bool
+	// EngineSumAvg: the remote computes SUM and AVG of exact numbers with
+	// the engine's (MySQL's) semantics: exact decimal sums, AVG at 4 more
+	// scale digits rounded half away from zero, NULL over no value. They
+	// are then sent as plain sum(col)/avg(col) (the provider reconciles
+	// the remote's numeric result type with the engine's).
+	EngineSumAvg bool
 }
 
 // isString reports whether t is a string type the StringKeys rule covers.
@@ -79,7 +85,18 @@ func (t *Table) aggregate(call expr.AggregateCall) (string, sqlgen.AggResult, bo
 			return "count(DISTINCT " + col + ")", sqlgen.AggAsIs, true
 		}
 	}
+	if c, ok := call.Arg.(*expr.Column); ok && t.EngineSumAvg && (call.Func == expr.AggSum || call.Func == expr.AggAvg) &&
+		!call.Distinct && len(call.MoreArgs) == 0 && len(call.OrderBy) == 0 && call.DataType != nil && exactNumber(c.DataType) {
+		if col := t.Col(c.Index); col != "" {
+			return string(call.Func) + "(" + col + ")", sqlgen.AggAsIs, true
+		}
+	}
 	return sqlgen.Aggregate(t.Dialect, call, t.Col)
+}
+
+// exactNumber reports whether t is an integer or decimal type.
+func exactNumber(t arrow.DataType) bool {
+	return arrow.IsInteger(t.ID()) || arrow.IsDecimal(t.ID())
 }
 
 // TopN translates a TopN request on the table into ORDER BY items, or
