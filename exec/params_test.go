@@ -261,3 +261,48 @@ func TestParameterErrors(t *testing.T) {
 		t.Errorf("execute without values: %v", err)
 	}
 }
+
+// Clients such as flightsql-dbapi send each value as a one-row dense union.
+func TestParameterUnion(t *testing.T) {
+	f := newFixture(t, exec.Config{})
+	ib := array.NewInt64Builder(f.mem)
+	ib.Append(99)
+	ib.Append(4)
+	ints := ib.NewArray()
+	ib.Release()
+	sb := array.NewStringBuilder(f.mem)
+	sb.Append("x")
+	strs := sb.NewArray()
+	sb.Release()
+	tb := array.NewInt8Builder(f.mem)
+	tb.Append(0)
+	typeIDs := tb.NewArray()
+	tb.Release()
+	ob := array.NewInt32Builder(f.mem)
+	ob.Append(1) // the second int64: 4
+	offsets := ob.NewArray()
+	ob.Release()
+	u, err := array.NewDenseUnionFromArrays(typeIDs, offsets, []arrow.Array{ints, strs})
+	for _, a := range []arrow.Array{ints, strs, typeIDs, offsets} {
+		a.Release()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "p", Type: u.DataType()}}, nil), []arrow.Array{u}, 1)
+	u.Release()
+	defer rec.Release()
+	st, err := f.eng.Prepare(context.Background(), opts, "SELECT s FROM nums WHERE n = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := st.Execute(context.Background(), f.mem, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Release()
+	rows, err := render(rr)
+	if err != nil || strings.Join(rows, ",") != "d" {
+		t.Errorf("union-bound n = 4: %v %v", rows, err)
+	}
+}

@@ -22,7 +22,8 @@ import (
 
 // errMissingParams: a statement with parameters run without bound values.
 func errMissingParams(n int) error {
-	return errs.Invalidf("the statement has %d parameter(s) and no values are bound; bind them with DoPut first", n)
+	return errs.Invalidf("the statement has %d parameter(s) and no values are bound; bind them with DoPut first "+
+		"and execute the prepared-statement handle that DoPut returns (handles are stateless: the values travel in it)", n)
 }
 
 // checkParamSchema verifies that uploaded batches fit the parameter schema:
@@ -44,11 +45,11 @@ func checkParamSchema(want, got *arrow.Schema) error {
 }
 
 // scalarParamType reports whether values of t can be bound to a parameter
-// of another type (nested types cannot).
+// of another type (nested types cannot; a union's row holds one scalar).
 func scalarParamType(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
-		arrow.STRUCT, arrow.MAP, arrow.SPARSE_UNION, arrow.DENSE_UNION, arrow.RUN_END_ENCODED, arrow.EXTENSION:
+		arrow.STRUCT, arrow.MAP, arrow.RUN_END_ENCODED, arrow.EXTENSION:
 		return false
 	}
 	return true

@@ -229,6 +229,17 @@ func convertParam(ctx context.Context, i int, col arrow.Array, to arrow.DataType
 	if col.Len() < 1 {
 		return nil, errs.Invalidf("parameter %d has no value", i+1)
 	}
+	if u, ok := col.(array.Union); ok {
+		// Some clients send every value as a union (one type per row):
+		// use the member the row holds.
+		child, at := u.Field(int(u.ChildID(0))), 0
+		if d, ok := u.(*array.DenseUnion); ok {
+			at = int(d.ValueOffset(0))
+		}
+		one := array.NewSlice(child, int64(at), int64(at+1))
+		defer one.Release()
+		return convertParam(ctx, i, one, to)
+	}
 	if col.IsNull(0) {
 		return expr.Null(to), nil
 	}
