@@ -1,0 +1,69 @@
+package flightsql_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/sources/flightsql"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush/pushtest"
+)
+
+var farOpts = catalog.Options{Catalog: "far", Schema: "public"}
+
+// TestPushdownMatchesEngine runs ORDER BY + LIMIT and GROUP BY queries on a
+// remote Quiver with pushdown (optimizer on) and without (the local engine
+// does everything), requires identical answers, and checks in EXPLAIN
+// which SQL went to the remote.
+func TestPushdownMatchesEngine(t *testing.T) {
+	r := startRemote(t)
+	sch, err := flightsql.OpenSchema(ctxT(t), r.config())
+	must(t, err)
+	defer sch.Close()
+	on, off := pushtest.Engines(t, "far", "public", sch)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	pushtest.Check(t, on, off, farOpts, []pushtest.Case{
+		{SQL: "SELECT id, n FROM items ORDER BY n, id LIMIT 3", Ordered: true, Explain: "ORDER BY `n` IS NULL DESC, `n`, `id` IS NULL DESC, `id` LIMIT 3"},
+		{SQL: "SELECT id, n FROM items ORDER BY n DESC, id LIMIT 2 OFFSET 1", Ordered: true, Explain: "ORDER BY `n` IS NULL, `n` DESC, `id` IS NULL DESC, `id` LIMIT 3"},
+		{SQL: "SELECT id, name FROM items WHERE id > 1 ORDER BY name DESC, id LIMIT 4", Ordered: true, Explain: "WHERE (`id` > 1) ORDER BY `name` IS NULL, `name` DESC"},
+		{SQL: "SELECT id, score, day FROM items ORDER BY score, day DESC LIMIT 5", Ordered: true, Explain: "ORDER BY `score`"},
+		{SQL: "SELECT name, count(*), sum(n), avg(n), min(day), max(score), sum(amount), avg(amount) FROM items GROUP BY name", Explain: "GROUP BY `name`"},
+		{SQL: "SELECT flag, count(DISTINCT name), min(name), max(id) FROM items WHERE id > 1 GROUP BY flag", Explain: "WHERE (`id` > 1) GROUP BY `flag`"},
+		{SQL: "SELECT name, count(*) AS c FROM items GROUP BY name ORDER BY c DESC, name LIMIT 2", Ordered: true, Explain: "GROUP BY `name` ORDER BY"},
+		{SQL: "SELECT count(*), sum(id), avg(score) FROM items", Explain: "SELECT count(*), sum(`id`), avg(`score`) FROM"},
+		{SQL: "SELECT DISTINCT day FROM items", Explain: "GROUP BY `day`"},
+		{SQL: "SELECT n + 1, count(*) FROM items GROUP BY n + 1"},                         // computed key
+		{SQL: "SELECT id FROM items WHERE name = 'a' ORDER BY id LIMIT 1", Ordered: true}, // an inexact filter: nothing pushed
+	}, mem)
+}
+
+// TestPushedPartitionsAreNotEncoded: the codec describes plain scans; a
+// pushed TopN or aggregate refuses to be shipped instead of being
+// re-planned as something else, and says so with ErrNotImplemented.
+func TestPushedPartitionsAreNotEncoded(t *testing.T) {
+	r := startRemote(t)
+	tbl := openTable(t, r.config(), "items")
+	top, ok, err := tbl.PushTopN(catalog.TopNRequest{Keys: []catalog.SortKey{{Column: 2, NullsFirst: true}}, Limit: 3})
+	if err != nil || !ok {
+		t.Fatalf("PushTopN: ok=%v err=%v", ok, err)
+	}
+	sc, rows := readAll(t, top, catalog.ScanRequest{Projection: []int{0, 2}, Limit: -1})
+	if got := strings.Join(rows, ","); got != "3|(null),1|a,6|a" && got != "3|(null),6|a,1|a" {
+		t.Fatalf("rows %s", got)
+	}
+	if d := sc.(interface{ Describe() string }).Describe(); !strings.Contains(d, "ORDER BY `name` IS NULL DESC, `name` LIMIT 3") {
+		t.Fatalf("Describe: %s", d)
+	}
+	if _, err := tbl.EncodePartition(sc.Partitions()[0]); !errors.Is(err, errs.ErrNotImplemented) {
+		t.Fatalf("encoding a pushed TopN partition: %v", err)
+	}
+	if _, err := top.Scan(context.Background(), catalog.ScanRequest{Projection: []int{9}, Limit: -1}); !errors.Is(err, errs.ErrInvalid) {
+		t.Fatalf("projection out of range: %v", err)
+	}
+}
