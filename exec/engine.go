@@ -315,7 +315,9 @@ func (s *Statement) SessionChange() *SessionChange { return s.change }
 func (s *Statement) TotalRecords() int64 { return s.total }
 
 // Plan returns the statement's physical plan (for EXPLAIN, the explained
-// plan). Plans are immutable; callers must not modify it.
+// plan). Plans are immutable; callers must not modify it. For a statement
+// with ? placeholders it is planned with stand-in values (1, ”, false or
+// NULL of each parameter's type); Execute plans again with the bound ones.
 func (s *Statement) Plan() physical.Plan { return s.plan }
 
 // Execute runs the statement and streams its result. For DDL/DML it performs

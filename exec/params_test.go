@@ -306,3 +306,37 @@ func TestParameterUnion(t *testing.T) {
 		t.Errorf("union-bound n = 4: %v %v", rows, err)
 	}
 }
+
+// One prepared statement bound with different values from several
+// goroutines at once.
+func TestParametersConcurrent(t *testing.T) {
+	f := newFixture(t, exec.Config{Parallelism: 2})
+	st, err := f.eng.Prepare(context.Background(), opts, "SELECT s FROM nums WHERE n = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a", "b", "c", "d", "e"}
+	errc := make(chan error, 5)
+	for i := range 5 {
+		go func() {
+			p := paramRow(t, f.mem, i+1)
+			defer p.Release()
+			rr, err := st.Execute(context.Background(), f.mem, p)
+			if err != nil {
+				errc <- err
+				return
+			}
+			defer rr.Release()
+			rows, err := render(rr)
+			if err == nil && strings.Join(rows, ",") != want[i] {
+				err = errors.New("n = " + string(rune('1'+i)) + ": got " + strings.Join(rows, ","))
+			}
+			errc <- err
+		}()
+	}
+	for range 5 {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}
+}
