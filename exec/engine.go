@@ -316,7 +316,7 @@ func (s *Statement) TotalRecords() int64 { return s.total }
 
 // Plan returns the statement's physical plan (for EXPLAIN, the explained
 // plan). Plans are immutable; callers must not modify it. For a statement
-// with ? placeholders it is planned with stand-in values (1, ”, false or
+// with ? placeholders it is planned with stand-in values (1, an empty string, false or
 // NULL of each parameter's type); Execute plans again with the bound ones.
 func (s *Statement) Plan() physical.Plan { return s.plan }
 
