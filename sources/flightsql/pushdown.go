@@ -20,13 +20,13 @@ var (
 
 // push describes the table to the shared TopN/aggregate planning. A remote
 // speaking the mysql dialect (Quiver itself, or MySQL with the engine's
-// utf8mb4_0900_ai_ci collation) orders and groups strings and computes
-// SUM and AVG exactly as the engine does; other dialects get sqlgen's
-// conservative rules.
+// utf8mb4_0900_ai_ci collation) orders and groups strings and exact
+// decimals and computes SUM and AVG exactly as the engine does; other
+// dialects get sqlgen's conservative rules.
 func (t *Table) push() *sqlpush.Table {
 	mysql := t.src.dialect.Name == sqlgen.MySQL.Name
 	return &sqlpush.Table{Dialect: t.src.dialect, What: "flightsql table " + t.name, Schema: t.schema, Col: t.colName,
-		StringKeys: mysql, EngineSumAvg: mysql}
+		StringKeys: mysql, EngineSumAvg: mysql, ExactDecimals: mysql}
 }
 
 // PushTopN takes an ORDER BY + LIMIT when every key orders remotely exactly

@@ -38,6 +38,8 @@ func TestPushdownMatchesEngine(t *testing.T) {
 		{SQL: "SELECT name, count(*) AS c FROM items GROUP BY name ORDER BY c DESC, name LIMIT 2", Ordered: true, Explain: "GROUP BY `name` ORDER BY"},
 		{SQL: "SELECT count(*), sum(id), avg(score) FROM items", Explain: "SELECT count(*), sum(`id`), avg(`score`) FROM"},
 		{SQL: "SELECT DISTINCT day FROM items", Explain: "GROUP BY `day`"},
+		{SQL: "SELECT amount, count(*), min(amount) FROM items GROUP BY amount ORDER BY amount DESC LIMIT 3", Ordered: true, Explain: "GROUP BY `amount` ORDER BY `amount` IS NULL, `amount` DESC LIMIT 3"},
+		{SQL: "SELECT id, amount FROM items ORDER BY amount, id LIMIT 4", Ordered: true, Explain: "ORDER BY `amount` IS NULL DESC, `amount`"},
 		{SQL: "SELECT n + 1, count(*) FROM items GROUP BY n + 1"},                         // computed key
 		{SQL: "SELECT id FROM items WHERE name = 'a' ORDER BY id LIMIT 1", Ordered: true}, // an inexact filter: nothing pushed
 	}, mem)

@@ -44,6 +44,16 @@ type Table struct {
 	// are then sent as plain sum(col)/avg(col) (the provider reconciles
 	// the remote's numeric result type with the engine's).
 	EngineSumAvg bool
+	// ExactDecimals: the remote stores, orders and groups DECIMAL values
+	// exactly (MySQL, Quiver) although sqlgen's dialect has no DECIMAL
+	// cast; decimal keys, MIN/MAX and COUNT(DISTINCT) are then pushed.
+	ExactDecimals bool
+}
+
+// extraKey reports whether a value of type typ orders and groups remotely
+// as in the engine by the StringKeys or ExactDecimals rule.
+func (t *Table) extraKey(typ arrow.DataType) bool {
+	return (t.StringKeys && isString(typ)) || (t.ExactDecimals && typ.ID() == arrow.DECIMAL128)
 }
 
 // isString reports whether t is a string type the StringKeys rule covers.
@@ -55,26 +65,29 @@ func isString(t arrow.DataType) bool {
 	return false
 }
 
-// OrderKey is sqlgen.OrderKey extended by the StringKeys rule.
+// OrderKey is sqlgen.OrderKey extended by the StringKeys and
+// ExactDecimals rules.
 func (t *Table) OrderKey(col string, typ arrow.DataType, desc, nullsFirst bool) ([]sqlgen.OrderItem, bool) {
-	if t.StringKeys && col != "" && isString(typ) {
+	if col != "" && t.extraKey(typ) {
 		return []sqlgen.OrderItem{{Expr: col, Desc: desc, NullsFirst: nullsFirst}}, true
 	}
 	return sqlgen.OrderKey(t.Dialect, col, typ, desc, nullsFirst)
 }
 
-// GroupKey is sqlgen.GroupKey extended by the StringKeys rule.
+// GroupKey is sqlgen.GroupKey extended by the StringKeys and
+// ExactDecimals rules.
 func (t *Table) GroupKey(col string, typ arrow.DataType) bool {
-	if t.StringKeys && col != "" && isString(typ) {
+	if col != "" && t.extraKey(typ) {
 		return true
 	}
 	return sqlgen.GroupKey(t.Dialect, col, typ)
 }
 
-// aggregate is sqlgen.Aggregate extended by the StringKeys rule (MIN, MAX
-// and COUNT(DISTINCT) of strings).
+// aggregate is sqlgen.Aggregate extended by the StringKeys and
+// ExactDecimals rules (MIN, MAX and COUNT(DISTINCT) of those keys) and
+// EngineSumAvg.
 func (t *Table) aggregate(call expr.AggregateCall) (string, sqlgen.AggResult, bool) {
-	if c, ok := call.Arg.(*expr.Column); ok && t.StringKeys && isString(c.DataType) &&
+	if c, ok := call.Arg.(*expr.Column); ok && t.extraKey(c.DataType) &&
 		len(call.MoreArgs) == 0 && len(call.OrderBy) == 0 && call.DataType != nil {
 		col := t.Col(c.Index)
 		switch {

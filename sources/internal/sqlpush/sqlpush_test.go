@@ -162,3 +162,27 @@ func TestIntSumOrdersByParts(t *testing.T) {
 		t.Fatalf("order by an exact SUM: %+v ok=%v err=%v", top, ok, err)
 	}
 }
+
+func TestExactDecimals(t *testing.T) {
+	s := arrow.NewSchema([]arrow.Field{{Name: "d", Type: &arrow.Decimal128Type{Precision: 10, Scale: 2}, Nullable: true}}, nil)
+	mk := func(exact bool) *Table {
+		return &Table{Dialect: sqlgen.MySQL, What: "t", Schema: s, ExactDecimals: exact, Col: func(int) string { return "`d`" }}
+	}
+	req := catalog.TopNRequest{Keys: []catalog.SortKey{{Column: 0}}, Limit: 1}
+	if _, ok, _ := mk(false).TopN(req); ok {
+		t.Fatal("decimal key without ExactDecimals must be refused")
+	}
+	if order, ok, err := mk(true).TopN(req); !ok || err != nil || len(order) != 1 {
+		t.Fatalf("decimal key with ExactDecimals: %v %v %v", order, ok, err)
+	}
+	d := &expr.Column{Index: 0, Name: "d", DataType: s.Field(0).Type}
+	agg := catalog.AggregateRequest{GroupBy: []expr.Expr{d}, Aggs: []expr.AggregateCall{{Func: expr.AggMax, Arg: d, DataType: d.DataType}},
+		Schema: arrow.NewSchema([]arrow.Field{s.Field(0), {Name: "max(d)", Type: d.DataType, Nullable: true}}, nil)}
+	if _, ok, _ := mk(false).Aggregate(agg); ok {
+		t.Fatal("decimal group key without ExactDecimals must be refused")
+	}
+	a, ok, err := mk(true).Aggregate(agg)
+	if !ok || err != nil || strings.Join(a.Items, ",") != "`d`,max(`d`)" {
+		t.Fatalf("decimal aggregate with ExactDecimals: %+v %v %v", a, ok, err)
+	}
+}
