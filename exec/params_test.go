@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -338,5 +339,50 @@ func TestParametersConcurrent(t *testing.T) {
 		if err := <-errc; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// Dates bind from text, from DATE32 and from other temporal encodings
+// (Arrow's cast); a malformed date is InvalidArgument naming the parameter.
+func TestParametersTemporal(t *testing.T) {
+	f := newFixture(t, exec.Config{})
+	f.exec(t, "CREATE TABLE days (d DATE, label VARCHAR(5))")
+	f.exec(t, "INSERT INTO days VALUES ('2024-01-02', 'x'), ('2024-03-04', 'y')")
+	st, err := f.eng.Prepare(context.Background(), opts, "SELECT label FROM days WHERE d = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ty := st.ParameterSchema().Field(0).Type; ty.ID() != arrow.DATE32 {
+		t.Fatalf("parameter type %s, want date32", ty)
+	}
+	day := arrow.Date32FromTime(time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC))
+	d32 := array.NewDate32Builder(f.mem)
+	d32.Append(day)
+	d64 := array.NewDate64Builder(f.mem)
+	d64.Append(arrow.Date64FromTime(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)))
+	sb := array.NewStringBuilder(f.mem)
+	sb.Append("2024-03-04")
+	for _, c := range []struct {
+		b    array.Builder
+		want string
+	}{{d32, "y"}, {d64, "x"}, {sb, "y"}} {
+		col := c.b.NewArray()
+		c.b.Release()
+		rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "p", Type: col.DataType()}}, nil), []arrow.Array{col}, 1)
+		col.Release()
+		rr, err := st.Execute(context.Background(), f.mem, rec)
+		rec.Release()
+		if err != nil {
+			t.Errorf("%s: %v", col.DataType(), err)
+			continue
+		}
+		rows, err := render(rr)
+		rr.Release()
+		if err != nil || strings.Join(rows, ",") != c.want {
+			t.Errorf("%s: %v %v, want %s", col.DataType(), rows, err, c.want)
+		}
+	}
+	if _, err := f.run(t, "SELECT label FROM days WHERE d = ?", "2024-13-45"); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "parameter 1") {
+		t.Errorf("bad date: %v", err)
 	}
 }
