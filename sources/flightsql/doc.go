@@ -1,7 +1,8 @@
 // Package flightsql is Quiver's Flight SQL provider: another Flight SQL
 // server (another Quiver, Dremio, DuckDB's, ...) as a source, through
 // arrow-go's flightsql client. Its tables appear in our catalog; filters,
-// projection and LIMIT are pushed down as SQL in the remote's dialect.
+// projection, LIMIT, ORDER BY + LIMIT and GROUP BY aggregates are pushed
+// down as SQL in the remote's dialect.
 //
 // # Options
 //
@@ -10,8 +11,9 @@
 //	catalog:    remote catalog (default: none; the SQL leaves it out)
 //	schema:     remote schema (default: none)
 //	table:      remote table (table entries only; required there)
-//	dialect:    the remote's SQL for pushdown: mysql (default; Quiver's
-//	            own), postgres or sqlite (sources/internal/sqlgen dialects)
+//	dialect:    the remote's SQL for pushdown: mysql (default; also
+//	            "quiver": Quiver's own), postgres or sqlite
+//	            (sources/internal/sqlgen dialects)
 //	parameters: inline (default) or bind: how filter values reach the remote
 //	headers:    map of gRPC headers sent with every call, e.g.
 //	            authorization: "Bearer ${TOKEN}"; ${VAR} is expanded from the
@@ -62,6 +64,34 @@
 // column types; a table changed on the remote since it was resolved is an
 // error asking to re-plan, and a table dropped there is errs.ErrNotFound
 // naming it.
+//
+// # ORDER BY + LIMIT and GROUP BY
+//
+// Table implements catalog.TopNPushdowner and catalog.AggregatePushdowner
+// through sources/internal/sqlpush, the rules the postgres and sqlite
+// providers share: the planner asks only when every filter is Exact, and a
+// key or aggregate is pushed only when the remote computes exactly what the
+// engine would. NULL placement is always explicit (MySQL, lacking NULLS
+// FIRST/LAST, gets an `x IS NULL` key first). Per dialect:
+//
+//   - mysql (Quiver itself, or MySQL with the engine's utf8mb4_0900_ai_ci
+//     collation): numbers, booleans, dates, UTC timestamps, exact decimals
+//     and strings as ORDER BY and GROUP BY keys; COUNT(*), COUNT([DISTINCT]
+//     col), MIN/MAX, and SUM/AVG as plain sum()/avg(), whose MySQL
+//     semantics are the engine's.
+//   - postgres: sqlgen's PostgreSQL rules (no string keys; a NaN key before
+//     each float key; SUM/AVG of exact numbers computed in numeric and cast
+//     to the engine's DECIMAL; no MIN/MAX of floats).
+//   - sqlite: sqlgen's SQLite rules, without the two-part integer SUM.
+//
+// A pushed TopN sends SELECT ... ORDER BY ... LIMIT n and reads the
+// endpoints in order; a pushed aggregate sends SELECT keys, aggs ... GROUP
+// BY keys as one partition. The remote's numeric result types may differ
+// from the engine's (a wider DECIMAL for SUM, a 32-bit COUNT): such columns
+// are cast with arrow's safe cast, so a value that does not fit is an
+// error, never a changed value; any other type difference is an error.
+// Partitions of pushed scans are not encodable (ErrNotImplemented): they
+// run on the node that planned them.
 //
 // # Values in SQL: inline literals or bind parameters
 //
