@@ -331,6 +331,22 @@ func broadcast(mem memory.Allocator, a arrow.Array, n int) (arrow.Array, error) 
 	return selectRows(mem, a.DataType(), []arrow.Array{a}, choice, n)
 }
 
+// EvalMask evaluates pred over batch as a filter mask: a BOOL array of
+// batch's length, MySQL's truthiness applied when pred is not BOOL (a
+// number is TRUE when non-zero). A row passes when its value is TRUE (not
+// NULL). The caller releases the mask.
+func EvalMask(ctx context.Context, pred Expr, batch arrow.RecordBatch, mem memory.Allocator) (arrow.Array, error) {
+	mask, err := Eval(ctx, pred, batch, mem)
+	if err != nil {
+		return nil, err
+	}
+	if mask.DataType().ID() == arrow.BOOL {
+		return mask, nil
+	}
+	defer mask.Release()
+	return toBool(mem, mask)
+}
+
 // FilterBatch evaluates pred and keeps the rows where it is TRUE (NULL and
 // FALSE rows are dropped). The caller releases the result; when every row
 // passes, the input batch itself is returned retained.
@@ -341,19 +357,11 @@ func FilterBatch(ctx context.Context, pred Expr, batch arrow.RecordBatch, mem me
 			err = errs.Internalf("filtering by %s: panic: %v\n%s", pred, r, debug.Stack())
 		}
 	}()
-	mask, err := Eval(ctx, pred, batch, mem)
+	mask, err := EvalMask(ctx, pred, batch, mem)
 	if err != nil {
 		return nil, err
 	}
 	defer mask.Release()
-	if mask.DataType().ID() != arrow.BOOL {
-		m2, err := toBool(mem, mask)
-		if err != nil {
-			return nil, err
-		}
-		defer m2.Release()
-		mask = m2
-	}
 	n := mask.Len()
 	d := mask.Data()
 	if mask.NullN() == 0 && bitutil.CountSetBits(d.Buffers()[1].Bytes(), d.Offset(), n) == n {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/errs"
@@ -20,11 +21,12 @@ type filterOp struct {
 	// (FALSE/NULL, e.g. WHERE 1=0 from a client probing the schema).
 	keepAll, dropAll bool
 	closed           bool
+	rows             []int32 // passing row indexes, reused per batch
 }
 
 // NewFilter returns an operator emitting input's rows for which predicate
 // (an expression over input's schema, normally BOOL) is TRUE; NULL and FALSE
-// rows are dropped (expr.FilterBatch). Batches where every row
+// rows are dropped (as expr.FilterBatch does). Batches where every row
 // passes are forwarded without copying; batches where none passes are
 // skipped, so Filter never emits an empty batch. A constant FALSE or NULL
 // predicate emits nothing without reading the input.
@@ -85,19 +87,43 @@ func (o *filterOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 }
 
-// filter applies the predicate to b (expr.FilterBatch: TRUE rows stay,
-// with MySQL's truthiness for non-BOOL predicates). The result is nil when
-// no row passes, b retained when all do, a new batch otherwise.
+// filter applies the predicate to b (expr.EvalMask: TRUE rows stay, with
+// MySQL's truthiness for non-BOOL predicates). The result is nil when no
+// row passes, b retained when all do, a new batch otherwise: the passing
+// rows gathered in typed loops (gatherRows), which for decimals and strings
+// is several times cheaper than compute.Filter.
 func (o *filterOp) filter(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
-	out, err := expr.FilterBatch(ctx, o.predicate, b, o.mem)
+	mask, err := expr.EvalMask(ctx, o.predicate, b, o.mem)
 	if err != nil {
 		return nil, err
 	}
-	if out.NumRows() == 0 {
-		out.Release()
+	o.rows = passingRows(mask, o.rows[:0])
+	mask.Release()
+	switch len(o.rows) {
+	case 0:
 		return nil, nil
+	case int(b.NumRows()):
+		b.Retain()
+		return b, nil
 	}
-	return out, nil
+	return gatherRows(ctx, o.mem, b, o.rows)
+}
+
+// passingRows appends to rows the indexes where the BOOL mask is TRUE.
+func passingRows(mask arrow.Array, rows []int32) []int32 {
+	d := mask.Data()
+	off := d.Offset()
+	vals := d.Buffers()[1].Bytes()
+	var valid []byte
+	if mask.NullN() > 0 {
+		valid = d.Buffers()[0].Bytes()
+	}
+	for i := 0; i < mask.Len(); i++ {
+		if bitutil.BitIsSet(vals, off+i) && (valid == nil || bitutil.BitIsSet(valid, off+i)) {
+			rows = append(rows, int32(i))
+		}
+	}
+	return rows
 }
 
 func (o *filterOp) Close() error {
