@@ -386,3 +386,27 @@ func TestParametersTemporal(t *testing.T) {
 		t.Errorf("bad date: %v", err)
 	}
 }
+
+// Floating-point values bind to FLOAT and DECIMAL parameters (approximate
+// by nature); an exact value that would lose digits is refused.
+func TestParametersApproximate(t *testing.T) {
+	f := newFixture(t, exec.Config{})
+	f.exec(t, "CREATE TABLE fl (f FLOAT, d DECIMAL(10,2))")
+	st, err := f.eng.Prepare(context.Background(), opts, "INSERT INTO fl VALUES (?, ?)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := paramRow(t, f.mem, 0.1, 0.125)
+	defer p.Release()
+	if n, err := st.ExecuteUpdate(context.Background(), p); err != nil || n != 1 {
+		t.Fatalf("insert 0.1, 0.125: %d %v", n, err)
+	}
+	if rows := f.exec(t, "SELECT count(*) FROM fl WHERE d > 0.1"); strings.Join(rows, ",") != "1" {
+		t.Errorf("rows %v", rows)
+	}
+	q := paramRow(t, f.mem, 1, "1.255")
+	defer q.Release()
+	if _, err := st.ExecuteUpdate(context.Background(), q); err != nil {
+		t.Errorf("text 1.255 for DECIMAL(10,2): %v", err)
+	}
+}

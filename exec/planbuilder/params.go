@@ -287,9 +287,11 @@ func convertParam(ctx context.Context, i int, col arrow.Array, to arrow.DataType
 		// MySQL's lenient cast gave up ('2024-13-45' as a DATE...).
 		return nil, bad("%s is not a valid %s", src, expr.TypeName(to))
 	}
-	if isNumeric(src.DataType) && isNumeric(to) {
-		// A number must survive the conversion: 3.5 bound for a BIGINT
-		// parameter is refused rather than silently compared as 4.
+	if isNumeric(src.DataType) && exactNumeric(to) && !(to.ID() == arrow.DECIMAL128 && arrow.IsFloating(src.DataType.ID())) {
+		// An exact number must survive the conversion: 3.5 bound for a
+		// BIGINT parameter is refused rather than silently compared as 4.
+		// (Floating-point values are approximate: 0.1 may become a FLOAT
+		// or a DECIMAL(10,2) parameter.)
 		back, _, err := expr.Fold(ctx, mustCast(l, src.DataType))
 		if bl, ok := back.(*expr.Literal); err != nil || !ok || bl.Value != src.Value {
 			return nil, bad("%s does not fit without losing precision", src)
@@ -302,6 +304,10 @@ func array1(a arrow.Array) arrow.Array { return array.NewSlice(a, 0, 1) }
 
 func isNumeric(t arrow.DataType) bool {
 	return arrow.IsInteger(t.ID()) || arrow.IsFloating(t.ID()) || t.ID() == arrow.DECIMAL128
+}
+
+func exactNumeric(t arrow.DataType) bool {
+	return arrow.IsInteger(t.ID()) || t.ID() == arrow.DECIMAL128
 }
 
 func isTemporal(t arrow.DataType) bool {
