@@ -14,7 +14,7 @@ import (
 
 // gatherArray returns a new array (allocated from mem; the caller Releases
 // it) holding a's values at rows idx; idx[i] < 0 makes row i NULL. It
-// handles fixed-width numeric, temporal and decimal types and
+// handles fixed-width numeric, temporal, decimal and BOOL types and
 // STRING/BINARY (32-bit offsets) in typed loops, and returns ok=false for
 // other types, which the caller gathers with compute.Take. Compared with
 // compute.Take it builds no index array and, for decimals and strings,
@@ -33,8 +33,35 @@ func gatherArray(mem memory.Allocator, a arrow.Array, idx []int32) (arrow.Array,
 		return gatherFixed[decimal128.Num](mem, a, idx), true
 	case kString:
 		return gatherBinary(mem, a, idx)
+	case kBool:
+		return gatherBool(mem, a, idx), true
 	}
 	return nil, false
+}
+
+// gatherBool gathers a BOOL array bit by bit.
+func gatherBool(mem memory.Allocator, a arrow.Array, idx []int32) arrow.Array {
+	n := len(idx)
+	d := a.Data()
+	off := d.Offset()
+	src := d.Buffers()[1].Bytes()
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(int(bitutil.BytesForBits(int64(n))))
+	dst := buf.Bytes()
+	clear(dst)
+	for i, r := range idx {
+		if r >= 0 && bitutil.BitIsSet(src, off+int(r)) {
+			bitutil.SetBit(dst, i)
+		}
+	}
+	validity, nulls := gatherValidity(mem, a, idx)
+	data := array.NewData(a.DataType(), n, []*memory.Buffer{validity, buf}, nil, nulls, 0)
+	buf.Release()
+	if validity != nil {
+		validity.Release()
+	}
+	defer data.Release()
+	return array.MakeFromData(data)
 }
 
 // gatherValidity returns the output validity bitmap (nil when every row is
