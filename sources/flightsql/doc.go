@@ -97,7 +97,7 @@
 //
 // sqlgen emits bind parameters. Over Flight SQL, binding needs a prepared
 // statement whose parameters the remote accepts (DoPut of a parameter
-// batch), which many servers — Quiver itself, for now — do not support. So
+// batch), which many servers do not support (Quiver does). So
 // by default values are rendered as SQL literals by RenderLiteral, the one
 // place where values enter SQL text: only types with an unambiguous literal
 // in the dialect (integers except MinInt64, finite doubles, exact

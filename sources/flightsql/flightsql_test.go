@@ -387,8 +387,8 @@ func TestRemoteGoesAwayAfterPlanning(t *testing.T) {
 	}
 }
 
-// Bind mode sends values as prepared-statement parameters. Quiver's own
-// planner does not take parameters yet, and its answer keeps its kind.
+// Bind mode sends values as prepared-statement parameters, which Quiver
+// binds.
 func TestBindModeUsesParameters(t *testing.T) {
 	r := startRemote(t)
 	cfg := r.config()
@@ -401,12 +401,16 @@ func TestBindModeUsesParameters(t *testing.T) {
 	if !strings.Contains(d, "WHERE (`id` > ?)") || !strings.Contains(d, "params=[3]") {
 		t.Fatalf("Describe %s", d)
 	}
-	_, err = sc.Partitions()[0].Open(ctxT(t), memory.NewGoAllocator())
-	if !errors.Is(err, errs.ErrNotImplemented) || !strings.Contains(err.Error(), "parameter") {
-		t.Fatalf("bind on Quiver: %v", err)
+	// Quiver binds prepared-statement parameters: the remote filters.
+	_, rows := readAll(t, tbl, catalog.ScanRequest{Filters: []expr.Expr{f}, Limit: -1, Projection: []int{0}})
+	if got := strings.Join(rows, ","); got != "4,5,6,7" {
+		t.Fatalf("bind on Quiver: rows %s", got)
+	}
+	if got := r.items.last(); !strings.Contains(got, "id > 3") {
+		t.Fatalf("remote scan %s", got)
 	}
 	// Without values there is nothing to bind: a plain query.
-	_, rows := readAll(t, tbl, catalog.ScanRequest{Projection: []int{0}, Limit: 2})
+	_, rows = readAll(t, tbl, catalog.ScanRequest{Projection: []int{0}, Limit: 2})
 	if len(rows) != 2 {
 		t.Fatalf("rows %v", rows)
 	}
