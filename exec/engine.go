@@ -342,14 +342,9 @@ func (s *Statement) Execute(ctx context.Context, mem memory.Allocator, params ar
 		return nil, errs.Wrap(errs.ErrInvalid, err, "execute cancelled")
 	}
 	if s.params != nil {
-		bound, err := s.bind(ctx, params)
+		bound, err := s.Bind(ctx, params)
 		if err != nil {
 			return nil, err
-		}
-		if !bound.schema.Equal(s.schema) {
-			// Clients were told the prepared schema; the bound plan must
-			// produce exactly it (parameters have their declared types).
-			return nil, errs.Internalf("binding parameters changed the result schema from %s to %s", s.schema, bound.schema)
 		}
 		return bound.Execute(ctx, mem, nil)
 	}
@@ -434,11 +429,28 @@ func (s *Statement) checkParams(params arrow.RecordBatch) error {
 	return nil
 }
 
-// bind plans the statement again with the values of row 0 of params in
-// place of its placeholders (converted to the parameter types; ErrInvalid
-// naming the parameter when one does not convert), so the optimizer folds
-// and pushes them like any constant. The result has no placeholders.
-func (s *Statement) bind(ctx context.Context, params arrow.RecordBatch) (*Statement, error) {
+// Bind returns the statement with the values of row 0 of params in place
+// of its ? placeholders: it plans again with each value converted to its
+// parameter's type (ErrInvalid naming the parameter when one does not
+// convert), so the optimizer folds and pushes the values like any constant
+// (EXPLAIN shows them in the scan's filters) and TotalRecords may become
+// exact. The result has no placeholders, the same Schema, and does not
+// reference params (the caller may release it). A statement without
+// placeholders returns itself when params has no columns. Execute(ctx, mem,
+// params) is Bind followed by Execute(ctx, mem, nil). Safe for concurrent
+// use.
+func (s *Statement) Bind(ctx context.Context, params arrow.RecordBatch) (st *Statement, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			st, err = nil, errs.Internalf("binding parameters panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	if err := s.checkParams(params); err != nil {
+		return nil, err
+	}
+	if s.params == nil {
+		return s, nil
+	}
 	bp, err := s.params.Bind(params)
 	if err != nil {
 		return nil, err
@@ -450,8 +462,13 @@ func (s *Statement) bind(ctx context.Context, params arrow.RecordBatch) (*Statem
 	if err != nil {
 		return nil, err
 	}
-	st := newStatement(s.eng, s.sql, pp)
+	st = newStatement(s.eng, s.sql, pp)
 	st.zone = s.zone
+	if !st.schema.Equal(s.schema) {
+		// Clients were told the prepared schema; the bound plan must
+		// produce exactly it (parameters keep their declared types).
+		return nil, errs.Internalf("binding parameters changed the result schema from %s to %s", s.schema, st.schema)
+	}
 	return st, nil
 }
 

@@ -410,3 +410,46 @@ func TestParametersApproximate(t *testing.T) {
 		t.Errorf("text 1.255 for DECIMAL(10,2): %v", err)
 	}
 }
+
+// Bind returns a placeholder-free statement: same schema, exact row count
+// when provable, values visible in EXPLAIN-style plans.
+func TestStatementBind(t *testing.T) {
+	f := newFixture(t, exec.Config{})
+	ctx := context.Background()
+	st, err := f.eng.Prepare(ctx, opts, "SELECT ? + 1 AS x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TotalRecords() != -1 {
+		t.Errorf("prepared TotalRecords %d, want -1", st.TotalRecords())
+	}
+	p := paramRow(t, f.mem, 41)
+	bound, err := st.Bind(ctx, p)
+	p.Release() // the bound statement does not reference the batch
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bound.TotalRecords() != 1 || !bound.Schema().Equal(st.Schema()) || bound.ParameterSchema().NumFields() != 0 {
+		t.Errorf("bound: total %d schema %v params %v", bound.TotalRecords(), bound.Schema(), bound.ParameterSchema())
+	}
+	rr, err := bound.Execute(ctx, f.mem, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := render(rr)
+	rr.Release()
+	if err != nil || strings.Join(rows, ",") != "42" {
+		t.Errorf("rows %v %v", rows, err)
+	}
+	// Without placeholders Bind is the statement itself.
+	plain, err := f.eng.Prepare(ctx, opts, "SELECT 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := plain.Bind(ctx, nil); err != nil || b != plain {
+		t.Errorf("Bind without placeholders: %v %v", b, err)
+	}
+	if _, err := st.Bind(ctx, nil); !errors.Is(err, errs.ErrInvalid) {
+		t.Errorf("Bind without values: %v", err)
+	}
+}

@@ -317,6 +317,15 @@ func (s *service) flightInfo(ctx context.Context, opts catalog.Options, sql stri
 	expires := time.Now().Add(s.ttl)
 	t := ticket{Kind: kindStatement, Expires: expires, SQL: sql, Options: opts, Params: params}
 	total := st.TotalRecords()
+	if len(params) > 0 && !st.IsUpdate() {
+		// Bind now: a value that does not convert is reported here, not
+		// at DoGet, and the bound plan may know its row count.
+		bound, err := s.bindRow(ctx, st, params)
+		if err != nil {
+			return nil, err
+		}
+		total = bound.TotalRecords()
+	}
 	if st.IsUpdate() {
 		n, err := s.executeUpdate(ctx, opts, st, params)
 		if err != nil {
@@ -406,6 +415,28 @@ func (s *service) run(ctx context.Context, opts catalog.Options, sql string, par
 	schema := resultSchema(st, opts)
 	// The bound row lives until the stream ends (the reader may use it).
 	return schema, s.streamReader(ctx, rdr, schema, release), nil
+}
+
+// binder is the optional part of a statement that binds parameter values
+// ahead of execution (*exec.Statement).
+type binder interface {
+	Bind(ctx context.Context, params arrow.RecordBatch) (*exec.Statement, error)
+}
+
+// bindRow decodes an encoded parameter row and binds it to st when the
+// engine supports binding ahead of execution; otherwise st is returned
+// as is (Execute binds).
+func (s *service) bindRow(ctx context.Context, st statement, params []byte) (statement, error) {
+	b, ok := st.(binder)
+	if !ok {
+		return st, nil
+	}
+	row, err := decodeParamRow(params, s.mem)
+	if err != nil {
+		return nil, err
+	}
+	defer row.Release()
+	return b.Bind(ctx, row)
 }
 
 // executeUpdate runs an update with its bound row (encoded; may be empty).

@@ -244,7 +244,7 @@ func convertParam(ctx context.Context, i int, col arrow.Array, to arrow.DataType
 		return expr.Null(to), nil
 	}
 	if arrow.TypeEqual(col.DataType(), to) && literalSource(to) || (arrow.TypeEqual(col.DataType(), to) && isTemporal(to)) {
-		return expr.LiteralAt(col, 0), nil
+		return ownedLiteral(col), nil
 	}
 	if !literalSource(col.DataType()) {
 		// Dates, times and timestamps of other units, dictionaries...:
@@ -261,7 +261,7 @@ func convertParam(ctx context.Context, i int, col arrow.Array, to arrow.DataType
 		defer out.Release()
 		return expr.LiteralAt(out, 0), nil
 	}
-	src := expr.LiteralAt(col, 0)
+	src := ownedLiteral(col)
 	if s, ok := src.Value.(string); ok && isNumeric(to) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil {
@@ -298,6 +298,16 @@ func convertParam(ctx context.Context, i int, col arrow.Array, to arrow.DataType
 		}
 	}
 	return l, nil
+}
+
+// ownedLiteral is row 0 of col as a literal that does not alias col's
+// buffers (Arrow strings point into them; the plan outlives the batch).
+func ownedLiteral(col arrow.Array) *expr.Literal {
+	l := expr.LiteralAt(col, 0)
+	if v, ok := l.Value.(string); ok {
+		l.Value = strings.Clone(v)
+	}
+	return l
 }
 
 func array1(a arrow.Array) arrow.Array { return array.NewSlice(a, 0, 1) }
