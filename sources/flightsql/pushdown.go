@@ -61,26 +61,19 @@ func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
 // does not fit is an error, never a changed value. No I/O; safe for
 // concurrent use.
 func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool, error) {
-	agg, ok, err := t.push().Aggregate(req)
-	if !ok || err != nil {
-		return nil, false, err
-	}
-	for _, o := range agg.Outputs {
-		if !o.Key && o.Result != sqlgen.AggAsIs {
-			return nil, false, nil // SQLite's two-part integer SUM: not over Flight SQL
-		}
-	}
 	where, lits, err := t.where(req.Filters)
 	if err != nil {
 		return nil, false, err
 	}
+	// SQLite's two-part integer SUM is not read over Flight SQL.
+	asIs := func(o sqlpush.Output) (struct{}, bool) { return struct{}{}, o.Key || o.Result == sqlgen.AggAsIs }
 	plan := func(p sqlpush.Plan, _ []struct{}) (catalog.Scan, error) {
 		q := p.Query.SQL(t.src.dialect)
 		part := &partition{t: t, schema: p.Schema, sql: q, args: lits, ordered: len(p.Query.OrderBy) > 0, pushed: true,
 			plan: plan{Version: planVersion, Table: t.name, Projection: p.Proj, Limit: p.Limit, SQL: q}}
 		return &scan{p: part}, nil
 	}
-	return &sqlpush.AggTable[struct{}]{Agg: agg, Out: make([]struct{}, len(agg.Outputs)), From: t.from, Where: where, Plan: plan}, true, nil
+	return sqlpush.PushAggregate(t.push(), req, t.from, where, asIs, plan)
 }
 
 // castable reports whether a pushed result column of type got may be cast

@@ -52,20 +52,15 @@ func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
 // in one partition, its result decoded straight into the engine's types.
 // No I/O; safe for concurrent use.
 func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool, error) {
-	agg, ok, err := t.push().Aggregate(req)
-	if !ok || err != nil {
-		return nil, false, err
-	}
 	where, args, err := t.where(req.Filters)
 	if err != nil {
 		return nil, false, err
 	}
-	decs := make([]decodeFunc, len(agg.Outputs))
-	for i, o := range agg.Outputs {
+	decoder := func(o sqlpush.Output) (decodeFunc, bool) {
 		if !o.Key && o.Result != sqlgen.AggAsIs {
-			return nil, false, nil
+			return nil, false
 		}
-		decs[i] = t.aggDecoder(o)
+		return t.aggDecoder(o), true
 	}
 	filters := append([]expr.Expr(nil), req.Filters...)
 	plan := func(p sqlpush.Plan, decs []decodeFunc) (catalog.Scan, error) {
@@ -89,7 +84,7 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 		sc.parts = []catalog.Partition{&partition{t: t, scan: sc, sql: sql, args: args, lo: -1, hi: -1}}
 		return sc, nil
 	}
-	return &sqlpush.AggTable[decodeFunc]{Agg: agg, Out: decs, From: t.src.qualified(t.rel.Name), Where: where, Plan: plan}, true, nil
+	return sqlpush.PushAggregate(t.push(), req, t.src.qualified(t.rel.Name), where, decoder, plan)
 }
 
 // aggDecoder decodes one output column's PostgreSQL result (typed by the

@@ -50,28 +50,22 @@ func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
 // values in its WHERE only (SQLite numbers ? by position). No I/O; safe
 // for concurrent use.
 func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool, error) {
-	agg, ok, err := t.push().Aggregate(req)
-	if !ok || err != nil {
-		return nil, false, err
-	}
 	where, args, err := t.baseQuery(nil, req.Filters)
 	if err != nil {
 		return nil, false, err
 	}
-	kinds := make([]colKind, len(agg.Outputs))
-	for i, o := range agg.Outputs {
+	kind := func(o sqlpush.Output) (colKind, bool) {
 		switch {
 		case o.Col >= 0: // a key, MIN or MAX: the column's own values
-			kinds[i] = t.cols[o.Col].kind
+			return t.cols[o.Col].kind, true
 		case o.Result == sqlgen.AggIntSumParts:
-			kinds[i] = kIntSumParts
+			return kIntSumParts, true
 		case o.Call.Func == expr.AggCount:
-			kinds[i] = kInt
+			return kInt, true
 		case o.Field.Type.ID() == arrow.FLOAT64:
-			kinds[i] = kFloat
-		default:
-			return nil, false, nil
+			return kFloat, true
 		}
+		return 0, false
 	}
 	plan := func(p sqlpush.Plan, kinds []colKind) (catalog.Scan, error) {
 		// With an empty projection the reader counts the rows of whatever
@@ -83,7 +77,7 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 			parts:  []catalog.Partition{&partition{t: t, schema: p.Schema, kinds: kinds, sql: q, args: args, pushed: true}},
 		}, nil
 	}
-	return &sqlpush.AggTable[colKind]{Agg: agg, Out: kinds, From: sqlgen.SQLite.QuoteIdent(t.name), Where: where, Plan: plan}, true, nil
+	return sqlpush.PushAggregate(t.push(), req, sqlgen.SQLite.QuoteIdent(t.name), where, kind, plan)
 }
 
 // aggScan is a planned pushed aggregate.

@@ -407,3 +407,23 @@ func (a *AggTable[D]) Scan(_ context.Context, req catalog.ScanRequest) (catalog.
 	}
 	return a.Plan(p, out)
 }
+
+// PushAggregate is catalog.AggregatePushdowner.PushAggregate for a provider
+// table: Aggregate(req), then out per output column (how the provider reads
+// it; ok=false refuses the whole push, e.g. a result form the provider
+// cannot decode), then an AggTable over from and where (the provider's
+// rendering of req.Filters) that plans its scans through plan.
+func PushAggregate[D any](t *Table, req catalog.AggregateRequest, from string, where []string,
+	out func(Output) (D, bool), plan func(p Plan, out []D) (catalog.Scan, error)) (catalog.Table, bool, error) {
+	agg, ok, err := t.Aggregate(req)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	outs := make([]D, len(agg.Outputs))
+	for i, o := range agg.Outputs {
+		if outs[i], ok = out(o); !ok {
+			return nil, false, nil
+		}
+	}
+	return &AggTable[D]{Agg: agg, Out: outs, From: from, Where: where, Plan: plan}, true, nil
+}
