@@ -6,10 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/flightsql"
 	"github.com/quiverdb/quiver/sources/internal/sqlpush/pushtest"
 )
@@ -67,5 +69,67 @@ func TestPushedPartitionsAreNotEncoded(t *testing.T) {
 	}
 	if _, err := top.Scan(context.Background(), catalog.ScanRequest{Projection: []int{9}, Limit: -1}); !errors.Is(err, errs.ErrInvalid) {
 		t.Fatalf("projection out of range: %v", err)
+	}
+}
+
+// TestPushdownSQLPerDialect: the pushed SQL follows the configured
+// dialect's rules (rendering only: Scan does no I/O, so the remote need
+// not understand it).
+func TestPushdownSQLPerDialect(t *testing.T) {
+	r := startRemote(t)
+	s := itemsSchema
+	col := func(name string) *expr.Column {
+		i := s.FieldIndices(name)[0]
+		return &expr.Column{Index: i, Name: name, DataType: s.Field(i).Type}
+	}
+	aggReq := func(key string, fn expr.AggFunc, arg string) catalog.AggregateRequest {
+		call, err := expr.NewAggregate(fn, col(arg), false)
+		must(t, err)
+		return catalog.AggregateRequest{GroupBy: []expr.Expr{col(key)}, Aggs: []expr.AggregateCall{call},
+			Schema: arrow.NewSchema([]arrow.Field{s.Field(col(key).Index), {Name: "a", Type: call.DataType, Nullable: true}}, nil)}
+	}
+	describe := func(tbl catalog.Table) string {
+		t.Helper()
+		sc, err := tbl.Scan(context.Background(), catalog.ScanRequest{Limit: -1})
+		must(t, err)
+		return sc.(interface{ Describe() string }).Describe()
+	}
+	score, name := col("score").Index, col("name").Index
+
+	cfg := r.config()
+	cfg.Dialect = "postgres"
+	pg := openTable(t, cfg, "items")
+	top, ok, err := pg.PushTopN(catalog.TopNRequest{Keys: []catalog.SortKey{{Column: score, NullsFirst: true}}, Limit: 2})
+	if err != nil || !ok {
+		t.Fatalf("postgres TopN on a float: ok=%v err=%v", ok, err)
+	}
+	if d := describe(top); !strings.Contains(d, `ORDER BY (\"score\" = 'NaN'::float8) DESC NULLS FIRST, \"score\" NULLS FIRST LIMIT 2`) {
+		t.Errorf("postgres TopN: %s", d)
+	}
+	if _, ok, err := pg.PushTopN(catalog.TopNRequest{Keys: []catalog.SortKey{{Column: name}}, Limit: 2}); ok || err != nil {
+		t.Errorf("postgres TopN on a string: ok=%v err=%v, want refused (collation)", ok, err)
+	}
+	agg, ok, err := pg.PushAggregate(aggReq("n", expr.AggSum, "amount"))
+	if err != nil || !ok {
+		t.Fatalf("postgres SUM(decimal): ok=%v err=%v", ok, err)
+	}
+	if d := describe(agg); !strings.Contains(d, `CAST(sum(\"amount\") AS numeric(`) || !strings.Contains(d, `GROUP BY \"n\"`) {
+		t.Errorf("postgres aggregate: %s", d)
+	}
+	if _, ok, err := pg.PushAggregate(aggReq("name", expr.AggCount, "id")); ok || err != nil {
+		t.Errorf("postgres string key: ok=%v err=%v, want refused", ok, err)
+	}
+
+	cfg.Dialect = "sqlite"
+	lite := openTable(t, cfg, "items")
+	if _, ok, err := lite.PushAggregate(aggReq("n", expr.AggSum, "id")); ok || err != nil {
+		t.Errorf("sqlite SUM(int) (two 64-bit parts, not read over Flight SQL): ok=%v err=%v, want refused", ok, err)
+	}
+	agg, ok, err = lite.PushAggregate(aggReq("n", expr.AggMax, "score"))
+	if err != nil || !ok {
+		t.Fatalf("sqlite MAX(float): ok=%v err=%v", ok, err)
+	}
+	if d := describe(agg); !strings.Contains(d, `SELECT \"n\", max(\"score\") FROM`) {
+		t.Errorf("sqlite aggregate: %s", d)
 	}
 }
