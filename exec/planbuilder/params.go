@@ -259,7 +259,7 @@ func convertParam(ctx context.Context, i int, col arrow.Array, to arrow.DataType
 			return nil, bad("%v", err)
 		}
 		defer out.Release()
-		return expr.LiteralAt(out, 0), nil
+		return ownedLiteral(out), nil
 	}
 	src := ownedLiteral(col)
 	if s, ok := src.Value.(string); ok && isNumeric(to) {
