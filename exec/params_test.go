@@ -140,6 +140,8 @@ func TestParametersBound(t *testing.T) {
 		{"SELECT s FROM nums WHERE s = ?", []any{"B"}, "b"}, // collation applies
 		{"SELECT n * ?, ? FROM nums WHERE n = 2", []any{10, "x"}, "20|x"},
 		{"SELECT ? + 1", []any{"41"}, "42"},
+		{"SELECT s FROM nums WHERE n = ?", []any{"1e0"}, "a"}, // exponent text for a BIGINT
+		{"SELECT s FROM nums WHERE n = ?", []any{" 5"}, "e"},
 		{"SELECT s FROM nums WHERE n IS NOT NULL ORDER BY n LIMIT ? OFFSET ?", []any{2, "1"}, "b,c"},
 		{"SELECT s FROM nums WHERE n > ? ORDER BY n LIMIT ?", []any{1, int32(1)}, "b"},
 		{"SELECT s FROM nums WHERE n = ? OR n IN (SELECT n FROM nums WHERE s = ?) ORDER BY n", []any{1, "e"}, "a,e"},

@@ -267,8 +267,16 @@ func convertParam(ctx context.Context, i int, col arrow.Array, to arrow.DataType
 		if err != nil {
 			return nil, bad("%q is not a number", s)
 		}
-		if arrow.IsInteger(to.ID()) && f != math.Trunc(f) {
-			return nil, bad("%q is not an integer", s)
+		if arrow.IsInteger(to.ID()) {
+			if f != math.Trunc(f) {
+				return nil, bad("%q is not an integer", s)
+			}
+			t := strings.TrimSpace(s)
+			if _, err := strconv.ParseInt(t, 10, 64); err != nil && !isUint(t) {
+				// '1e3' or '7.0': MySQL's string cast would read only the
+				// leading digits; convert the number instead.
+				src = &expr.Literal{DataType: expr.TypeFloat64, Value: f}
+			}
 		}
 	}
 	c, err := expr.NewCast(src, to)
@@ -314,6 +322,11 @@ func array1(a arrow.Array) arrow.Array { return array.NewSlice(a, 0, 1) }
 
 func isNumeric(t arrow.DataType) bool {
 	return arrow.IsInteger(t.ID()) || arrow.IsFloating(t.ID()) || t.ID() == arrow.DECIMAL128
+}
+
+func isUint(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
 }
 
 func exactNumeric(t arrow.DataType) bool {
