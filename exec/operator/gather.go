@@ -39,6 +39,19 @@ func gatherArray(mem memory.Allocator, a arrow.Array, idx []int32) (arrow.Array,
 	return nil, false
 }
 
+// withGatheredValidity assembles the gathered array of a's type from its
+// values buffer (taking ownership of it) and the validity of a at idx.
+func withGatheredValidity(mem memory.Allocator, a arrow.Array, idx []int32, values *memory.Buffer) arrow.Array {
+	validity, nulls := gatherValidity(mem, a, idx)
+	data := array.NewData(a.DataType(), len(idx), []*memory.Buffer{validity, values}, nil, nulls, 0)
+	values.Release()
+	if validity != nil {
+		validity.Release()
+	}
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
 // gatherBool gathers a BOOL array bit by bit.
 func gatherBool(mem memory.Allocator, a arrow.Array, idx []int32) arrow.Array {
 	n := len(idx)
@@ -54,14 +67,7 @@ func gatherBool(mem memory.Allocator, a arrow.Array, idx []int32) arrow.Array {
 			bitutil.SetBit(dst, i)
 		}
 	}
-	validity, nulls := gatherValidity(mem, a, idx)
-	data := array.NewData(a.DataType(), n, []*memory.Buffer{validity, buf}, nil, nulls, 0)
-	buf.Release()
-	if validity != nil {
-		validity.Release()
-	}
-	defer data.Release()
-	return array.MakeFromData(data)
+	return withGatheredValidity(mem, a, idx, buf)
 }
 
 // gatherValidity returns the output validity bitmap (nil when every row is
@@ -117,14 +123,7 @@ func gatherFixed[T arrow.FixedWidthType](mem memory.Allocator, a arrow.Array, id
 			dst[i] = zero
 		}
 	}
-	validity, nulls := gatherValidity(mem, a, idx)
-	data := array.NewData(a.DataType(), n, []*memory.Buffer{validity, buf}, nil, nulls, 0)
-	buf.Release()
-	if validity != nil {
-		validity.Release()
-	}
-	defer data.Release()
-	return array.MakeFromData(data)
+	return withGatheredValidity(mem, a, idx, buf)
 }
 
 // gatherBinary gathers a STRING/BINARY array with 32-bit offsets. Output
