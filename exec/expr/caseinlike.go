@@ -287,33 +287,33 @@ func literalInt64(l *Literal) int64 {
 // likeMatcher matches one LIKE pattern, case-insensitively (MySQL's default
 // collation), with the given escape character.
 type likeMatcher struct {
-	kind int    // 0 regexp, 1 exact, 2 prefix, 3 suffix, 4 contains, 5 any
+	kind int    // 0 regexp, 1 exact, 2 prefix, 3 suffix, 4 contains, 5 any, 6 segments
 	lit  string // lower-cased ASCII literal for kinds 1-4
 	re   *regexp.Regexp
+	// kind 6: lower-cased ASCII segments between '%'s, and whether the
+	// pattern starts / ends with '%'.
+	segs              []string
+	leading, trailing bool
 }
 
 func compileLike(pattern string, escape rune) *likeMatcher {
 	// Tokenize: literal runes, '%' (any run) and '_' (one character).
-	type tok struct {
-		wild rune // '%', '_' or 0 for a literal
-		r    rune
-	}
-	var toks []tok
+	var toks []likeTok
 	rs := []rune(pattern)
 	for i := 0; i < len(rs); i++ {
 		c := rs[i]
 		switch {
 		case c == escape && i+1 < len(rs):
 			i++
-			toks = append(toks, tok{r: rs[i]})
+			toks = append(toks, likeTok{r: rs[i]})
 		case c == '%':
 			if len(toks) == 0 || toks[len(toks)-1].wild != '%' {
-				toks = append(toks, tok{wild: '%'})
+				toks = append(toks, likeTok{wild: '%'})
 			}
 		case c == '_':
-			toks = append(toks, tok{wild: '_'})
+			toks = append(toks, likeTok{wild: '_'})
 		default:
-			toks = append(toks, tok{r: c})
+			toks = append(toks, likeTok{r: c})
 		}
 	}
 	leading := len(toks) > 0 && toks[0].wild == '%'
@@ -331,6 +331,11 @@ func compileLike(pattern string, escape rune) *likeMatcher {
 		}
 	}
 	l := lit.String()
+	if !simple {
+		if m, ok := segmentsMatcher(toks, leading, trailing); ok {
+			return m
+		}
+	}
 	if simple && isASCII(l) {
 		m := &likeMatcher{lit: strings.ToLower(l)}
 		switch {
@@ -394,20 +399,98 @@ func equalFoldASCII(s, lower string) bool {
 	return true
 }
 
-func containsFold(s, lower string) bool {
-	if lower == "" {
-		return true
-	}
-	for i := 0; i+len(lower) <= len(s); i++ {
-		if equalFoldASCII(s[i:i+len(lower)], lower) {
-			return true
+func containsFold(s, lower string) bool { return indexFold(s, lower) >= 0 }
+
+// likeTok is one token of a LIKE pattern: a literal rune (wild 0), '%'
+// or '_'.
+type likeTok struct {
+	wild rune
+	r    rune
+}
+
+// segmentsMatcher compiles a pattern of ASCII literals separated by '%'
+// (no '_'), e.g. '%special%requests%', into kind 6: its literal segments
+// are found left to right, case-insensitively, without a regexp. ok is
+// false for other patterns.
+func segmentsMatcher(toks []likeTok, leading, trailing bool) (*likeMatcher, bool) {
+	var segs []string
+	var cur strings.Builder
+	for _, t := range toks {
+		switch t.wild {
+		case '_':
+			return nil, false
+		case '%':
+			if cur.Len() > 0 {
+				segs = append(segs, strings.ToLower(cur.String()))
+				cur.Reset()
+			}
+		default:
+			if t.r >= utf8.RuneSelf {
+				return nil, false
+			}
+			cur.WriteRune(t.r)
 		}
 	}
-	return false
+	if cur.Len() > 0 {
+		segs = append(segs, strings.ToLower(cur.String()))
+	}
+	if len(segs) < 2 {
+		return nil, false
+	}
+	return &likeMatcher{kind: 6, segs: segs, leading: leading, trailing: trailing}, true
+}
+
+// matchSegments reports whether s holds m.segs in order (each after the
+// previous one ends), anchored at the start unless the pattern began with
+// '%' and at the end unless it ended with one. Taking the first occurrence
+// of each middle segment is enough: an earlier match leaves more room for
+// the rest.
+func (m *likeMatcher) matchSegments(s string) bool {
+	pos := 0
+	last := len(m.segs) - 1
+	for k, seg := range m.segs {
+		switch {
+		case k == 0 && !m.leading:
+			if !hasPrefixFold(s, seg) {
+				return false
+			}
+			pos = len(seg)
+		case k == last && !m.trailing:
+			return len(s)-len(seg) >= pos && equalFoldASCII(s[len(s)-len(seg):], seg)
+		default:
+			j := indexFold(s[pos:], seg)
+			if j < 0 {
+				return false
+			}
+			pos += j + len(seg)
+		}
+	}
+	return true
+}
+
+// indexFold is the index of the first occurrence of lower (ASCII
+// lower-case) in s, ignoring ASCII case, or -1.
+func indexFold(s, lower string) int {
+	if lower == "" {
+		return 0
+	}
+	c0 := lower[0]
+	c1 := c0
+	if 'a' <= c0 && c0 <= 'z' {
+		c1 = c0 - ('a' - 'A')
+	}
+	for i := 0; i+len(lower) <= len(s); i++ {
+		if b := s[i]; (b == c0 || b == c1) && equalFoldASCII(s[i:i+len(lower)], lower) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (m *likeMatcher) match(s string) bool {
 	switch m.kind {
+	case 6:
+		return m.matchSegments(s)
 	case 1:
 		return equalFoldASCII(s, m.lit)
 	case 2:
