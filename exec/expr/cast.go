@@ -400,6 +400,14 @@ func castToFloat[T float32 | float64](mem memory.Allocator, a arrow.Array, to ar
 }
 
 func castToDecimal(mem memory.Allocator, a arrow.Array, to *arrow.Decimal128Type) (arrow.Array, error) {
+	if from, ok := a.DataType().(*arrow.Decimal128Type); ok && from.Scale == to.Scale && from.Precision <= to.Precision {
+		// Same scale, wider precision: every value already fits and keeps
+		// its bits. Share the buffers under the new type (no copy).
+		d := a.Data()
+		nd := array.NewData(to, d.Len(), d.Buffers(), nil, d.NullN(), d.Offset())
+		defer nd.Release()
+		return array.MakeFromData(nd), nil
+	}
 	n := a.Len()
 	validity := copyValidity(mem, a)
 	var vb []byte
