@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/exec/expr"
 )
 
 // EstimateRows estimates how many rows p produces from the providers'
@@ -91,8 +92,22 @@ func estimate(ctx context.Context, p Plan, depth int) (int64, catalog.Precision)
 			}
 			return l * r, min(lp, rp)
 		case len(n.Keys) > 0:
-			// An equi-join usually follows a foreign key: about the larger side.
-			return max(l, r), catalog.Inexact
+			// An equi-join usually follows a foreign key: about the larger
+			// side. When one side is unique on its keys (an aggregate
+			// grouped by them), each row of the other side matches at most
+			// once.
+			est := max(l, r)
+			left, right := make([]expr.Expr, len(n.Keys)), make([]expr.Expr, len(n.Keys))
+			for i, k := range n.Keys {
+				left[i], right[i] = k.Left, k.Right
+			}
+			if n.Type == JoinInner && UniqueOn(n.Right, right) {
+				est = min(est, l)
+			}
+			if n.Type == JoinInner && UniqueOn(n.Left, left) {
+				est = min(est, r)
+			}
+			return est, catalog.Inexact
 		default:
 			if l > 0 && r > math.MaxInt64/l {
 				return math.MaxInt64, catalog.Inexact
@@ -112,4 +127,49 @@ func downgrade(p catalog.Precision) catalog.Precision {
 		return catalog.Inexact
 	}
 	return p
+}
+
+// UniqueOn reports whether p is known to produce at most one row per
+// value of keys (expressions over p's output): p is an Aggregate whose
+// GROUP BY columns all appear among keys as plain columns, possibly under
+// Projects, Filters, Sorts and Limits that pass those columns through.
+// False means unknown.
+func UniqueOn(p Plan, keys []expr.Expr) bool {
+	cols := map[int]bool{}
+	for _, k := range keys {
+		if c, ok := k.(*expr.Column); ok {
+			cols[c.Index] = true
+		}
+	}
+	for depth := 0; depth < maxEstimateDepth; depth++ {
+		switch n := p.(type) {
+		case *Aggregate:
+			if len(n.GroupBy) == 0 {
+				return true // one row
+			}
+			for i := range n.GroupBy {
+				if !cols[i] {
+					return false
+				}
+			}
+			return true
+		case *Project:
+			next := map[int]bool{}
+			for c := range cols {
+				if in, ok := n.Exprs[c].(*expr.Column); ok {
+					next[in.Index] = true
+				}
+			}
+			cols, p = next, n.Input
+		case *Filter:
+			p = n.Input
+		case *Sort:
+			p = n.Input
+		case *Limit:
+			p = n.Input
+		default:
+			return false
+		}
+	}
+	return false
 }
