@@ -63,16 +63,15 @@ type Config struct {
 	// Parallelism is how many partitions are read at once; 0 = GOMAXPROCS.
 	Parallelism int
 	// DisableOptimizer skips the logical optimizer and every physical rule
-	// except physopt.ValidationRules (the semantic rewrites Collation and
-	// BooleanResults, then SanityCheck): nothing is pushed into scans and
+	// except physopt.ValidationRules (physopt.SemanticRules, then
+	// SanityCheck): nothing is pushed into scans and
 	// plans run as written. Results must be the same either way; the SQL
 	// golden tests run both ways. Default false.
 	DisableOptimizer bool
 	// PhysicalRules replaces physopt.DefaultRules() when non-nil. Start
-	// from physopt.DefaultRules(): it begins with Collation and
-	// BooleanResults, without which string keys compare bytewise and
-	// comparisons come back as BOOL instead of MySQL's 1/0. Keep
-	// physopt.SanityCheck last.
+	// from physopt.DefaultRules(): it begins with physopt.SemanticRules,
+	// without which string keys compare bytewise and comparisons come back
+	// as BOOL instead of MySQL's 1/0. Keep physopt.SanityCheck last.
 	PhysicalRules []physopt.Rule
 	// Funcs resolves scalar function calls: start from
 	// expr.DefaultFunctions() and RegisterFunc your own. nil = the built-ins.

@@ -29,7 +29,7 @@ import (
 // Statements that return no query rows (DDL, INSERT) are left alone; for
 // EXPLAIN the explained plan is rewritten, so EXPLAIN shows the casts. Like
 // Collation, the rule decides results, so the engine runs it with the
-// optimizer disabled too (ValidationRules). It is idempotent.
+// optimizer disabled too (it is one of SemanticRules). It is idempotent.
 type BooleanResults struct{}
 
 // Name implements Rule.

@@ -38,7 +38,7 @@ import (
 // VARBINARY keys keep byte comparison.
 //
 // The rule changes results, not only speed: the engine runs it with the
-// optimizer disabled too (ValidationRules). It is idempotent (keys it
+// optimizer disabled too (it is one of SemanticRules). It is idempotent (keys it
 // produces are VARBINARY) and never mutates its input.
 type Collation struct{}
 

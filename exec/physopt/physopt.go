@@ -55,34 +55,32 @@ type Rule interface {
 	Rewrite(ctx context.Context, plan physical.Plan, cfg Config) (physical.Plan, bool, error)
 }
 
+// SemanticRules are the rewrites results depend on, in order; every rule
+// list the engine runs starts with them (a new slice each call):
+//   - Collation first: it decides what string keys mean and only rewrites
+//     keys, adding a Project above a string GROUP BY that the rules below
+//     see like any other.
+//   - BooleanResults next: it only touches the root's projection
+//     (computed BOOL columns become BIGINT 1/0).
+func SemanticRules() []Rule { return []Rule{Collation{}, BooleanResults{}} }
+
 // DefaultRules returns the default rules, in order (a new slice each call;
-// insert your own rules before the last one).
+// insert your own rules before the last one): SemanticRules, then
+//   - TopN: it only bounds sorts (SortExec.Fetch, run by operator.NewTopN,
+//     which keeps only the top rows), and later rules never move a Limit,
+//     so the bound it sets stays valid;
+//   - ScanParallelism after every rule that could replace a scan, so the
+//     value it sets reflects the final partitions;
+//   - SanityCheck last: it validates what every other rule produced and
+//     never rewrites.
 func DefaultRules() []Rule {
-	return []Rule{
-		// Collation first: it decides what string keys mean (results, not
-		// speed) and only rewrites keys, adding a Project above a string
-		// GROUP BY that the rules below see like any other.
-		Collation{},
-		// BooleanResults next, also for results: it only touches the
-		// root's projection (computed BOOL columns become BIGINT 1/0).
-		BooleanResults{},
-		// TopN: it only bounds sorts (SortExec.Fetch, run by
-		// operator.NewTopN, which keeps only the top rows), and later rules
-		// never move a Limit, so the bound it sets stays valid.
-		TopN{},
-		// ScanParallelism after every rule that could replace a scan, so the
-		// value it sets reflects the final partitions.
-		ScanParallelism{},
-		// SanityCheck last: it validates what every other rule produced and
-		// never rewrites.
-		SanityCheck{},
-	}
+	return append(SemanticRules(), TopN{}, ScanParallelism{}, SanityCheck{})
 }
 
 // ValidationRules are the rules the engine runs alone when its optimizer is
-// disabled: the rewrites results depend on (Collation, BooleanResults), then
-// the rule that only checks a plan (SanityCheck).
-func ValidationRules() []Rule { return []Rule{Collation{}, BooleanResults{}, SanityCheck{}} }
+// disabled: SemanticRules, then the rule that only checks a plan
+// (SanityCheck).
+func ValidationRules() []Rule { return append(SemanticRules(), SanityCheck{}) }
 
 // Optimize applies rules in order, once each. Each rule's error is returned
 // wrapped with the rule's name (keeping its errs kind); a panic in a rule is
