@@ -325,18 +325,7 @@ func pruneUnion(n *logical.Union, need []int) (logical.Plan, remapping, bool) {
 	}
 	inputs := make([]logical.Plan, len(n.Inputs))
 	for i, in := range n.Inputs {
-		// A Project on top selects the needed columns in order; pruning
-		// then pushes the narrowing into the branch.
-		exprs := make([]expr.Expr, len(need))
-		names := make([]string, len(need))
-		sch := in.Schema()
-		for j, c := range need {
-			f := sch.Field(c)
-			exprs[j] = &expr.Column{Index: c, Name: f.Name, DataType: f.Type}
-			names[j] = f.Name
-		}
-		r, _, _ := prune(&logical.Project{Input: in, Exprs: exprs, Names: names}, firstColumns(len(need)))
-		inputs[i] = r
+		inputs[i] = selectColumns(in, need)
 	}
 	fields := make([]arrow.Field, len(need))
 	m := remapping{}
@@ -346,4 +335,33 @@ func pruneUnion(n *logical.Union, need []int) (logical.Plan, remapping, bool) {
 	}
 	md := n.Out.Metadata()
 	return &logical.Union{Inputs: inputs, Out: arrow.NewSchema(fields, &md)}, m, true
+}
+
+// selectColumns returns p narrowed to exactly the columns need, in that
+// order: p pruned to them, under a Project only when the pruned plan does
+// not already produce them alone and in order (a pruned Project does).
+func selectColumns(p logical.Plan, need []int) logical.Plan {
+	r, cm, _ := prune(p, need)
+	sch := r.Schema()
+	at := func(c int) int {
+		if cm == nil {
+			return c
+		}
+		return cm[c]
+	}
+	exact := sch.NumFields() == len(need)
+	for j, c := range need {
+		exact = exact && at(c) == j
+	}
+	if exact {
+		return r
+	}
+	exprs := make([]expr.Expr, len(need))
+	names := make([]string, len(need))
+	for j, c := range need {
+		f := sch.Field(at(c))
+		exprs[j] = &expr.Column{Index: at(c), Name: f.Name, DataType: f.Type}
+		names[j] = f.Name
+	}
+	return &logical.Project{Input: r, Exprs: exprs, Names: names}
 }
