@@ -19,11 +19,14 @@ import (
 // planned, pushed down and explained like any query. Databases are the
 // schemas of the session's catalog, as everywhere in Quiver.
 func (s *stmtBuilder) showSQL(n *ast.ShowStmt) (string, error) {
-	var inner, order string
+	// first is the first result column: SHOW ... LIKE filters it, and the
+	// rows are ordered by it unless sorted is cleared.
+	var inner, first string
+	sorted := true
 	switch n.Tp {
 	case ast.ShowDatabases:
 		inner = "SELECT SCHEMA_NAME AS `Database` FROM information_schema.SCHEMATA"
-		order = "`Database`"
+		first = "`Database`"
 	case ast.ShowTables:
 		db := n.DBName
 		if db == "" {
@@ -41,7 +44,7 @@ func (s *stmtBuilder) showSQL(n *ast.ShowStmt) (string, error) {
 			inner += ", TABLE_TYPE AS `Table_type`"
 		}
 		inner += " FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + quoteString(db)
-		order = col
+		first = col
 	case ast.ShowColumns:
 		if n.Table == nil {
 			return "", errs.Invalidf("SHOW COLUMNS needs a table")
@@ -66,14 +69,15 @@ func (s *stmtBuilder) showSQL(n *ast.ShowStmt) (string, error) {
 		}
 		// ORDINAL_POSITION orders the rows but is not shown.
 		inner = "SELECT `Field`, `Type`, `Null`, `Key`, `Default`, `Extra` FROM (" + inner + ") c ORDER BY pos"
-		order = ""
+		first, sorted = "`Field`", false
 	case ast.ShowVariables:
 		inner = s.variablesSQL()
-		order = "`Variable_name`"
+		first = "`Variable_name`"
 	case ast.ShowWarnings, ast.ShowErrors:
 		// Quiver turns every problem into an error; there are never
 		// warnings to show.
 		inner = "SELECT CAST(NULL AS CHAR) AS `Level`, CAST(NULL AS UNSIGNED) AS `Code`, CAST(NULL AS CHAR) AS `Message` FROM (SELECT 1) w WHERE 1 = 0"
+		first, sorted = "`Level`", false
 	default:
 		return "", errs.NotImplementedf("SHOW %s is not supported; SHOW DATABASES, TABLES, COLUMNS, VARIABLES and WARNINGS are, and INFORMATION_SCHEMA has the rest", showName(n))
 	}
@@ -85,7 +89,7 @@ func (s *stmtBuilder) showSQL(n *ast.ShowStmt) (string, error) {
 			return "", err
 		}
 		// LIKE applies to the first result column.
-		where = " WHERE " + showFirstColumn(n, s) + " LIKE " + pat
+		where = " WHERE " + first + " LIKE " + pat
 	case n.Where != nil:
 		w, err := restore(n.Where)
 		if err != nil {
@@ -94,27 +98,10 @@ func (s *stmtBuilder) showSQL(n *ast.ShowStmt) (string, error) {
 		where = " WHERE " + w
 	}
 	sql := "SELECT * FROM (" + inner + ") AS `show`" + where
-	if order != "" {
-		sql += " ORDER BY " + order
+	if sorted && first != "" {
+		sql += " ORDER BY " + first
 	}
 	return sql, nil
-}
-
-// showFirstColumn is the column a SHOW ... LIKE pattern filters.
-func showFirstColumn(n *ast.ShowStmt, s *stmtBuilder) string {
-	switch n.Tp {
-	case ast.ShowDatabases:
-		return "`Database`"
-	case ast.ShowTables:
-		db := n.DBName
-		if db == "" {
-			db = s.b.Options.Schema
-		}
-		return quoteIdent("Tables_in_" + db)
-	case ast.ShowColumns:
-		return "`Field`"
-	}
-	return "`Variable_name`"
 }
 
 // showName names a SHOW statement kind for messages ("CREATE TABLE").
