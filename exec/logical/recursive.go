@@ -54,11 +54,18 @@ func (r *RecursiveCTE) WithChildren(c []Plan) Plan {
 	return &n
 }
 func (r *RecursiveCTE) String() string {
+	return "RecursiveCTE: " + FormatRecursiveCTE(r.Name, r.ID, r.Distinct, r.MaxDepth, r.Out)
+}
+
+// FormatRecursiveCTE renders a recursive CTE's attributes as
+// "name#id union=all|distinct max_depth=N columns=[a, b]" (shared by the
+// logical and physical nodes, which prefix their own node name).
+func FormatRecursiveCTE(name string, id int, distinct bool, maxDepth int64, out *arrow.Schema) string {
 	union := "all"
-	if r.Distinct {
+	if distinct {
 		union = "distinct"
 	}
-	return fmt.Sprintf("RecursiveCTE: %s#%d union=%s max_depth=%d columns=[%s]", r.Name, r.ID, union, r.MaxDepth, fieldNames(r.Out))
+	return fmt.Sprintf("%s#%d union=%s max_depth=%d columns=[%s]", name, id, union, maxDepth, fieldNames(out))
 }
 
 func (w *WorkTable) Schema() *arrow.Schema      { return w.Out }

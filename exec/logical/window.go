@@ -30,12 +30,16 @@ type Window struct {
 var _ Plan = (*Window)(nil)
 
 // Schema is the input's columns then one nullable field per call.
-func (w *Window) Schema() *arrow.Schema {
-	in := w.Input.Schema()
-	fields := make([]arrow.Field, 0, in.NumFields()+len(w.Funcs))
+func (w *Window) Schema() *arrow.Schema { return WindowSchema(w.Input.Schema(), w.Funcs, w.Names) }
+
+// WindowSchema is a window node's output schema: in's fields, then one
+// nullable field per call in funcs, named by the same index of names
+// (shared by the logical and physical nodes).
+func WindowSchema(in *arrow.Schema, funcs []expr.WindowCall, names []string) *arrow.Schema {
+	fields := make([]arrow.Field, 0, in.NumFields()+len(funcs))
 	fields = append(fields, in.Fields()...)
-	for i, f := range w.Funcs {
-		fields = append(fields, arrow.Field{Name: w.Names[i], Type: f.DataType, Nullable: true})
+	for i, f := range funcs {
+		fields = append(fields, arrow.Field{Name: names[i], Type: f.DataType, Nullable: true})
 	}
 	return arrow.NewSchema(fields, nil)
 }

@@ -3,7 +3,6 @@ package physical
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -47,15 +46,7 @@ func (r *RecursiveCTEExec) WithChildren(c []Plan) Plan {
 	return &n
 }
 func (r *RecursiveCTEExec) String() string {
-	union := "all"
-	if r.Distinct {
-		union = "distinct"
-	}
-	names := make([]string, r.Out.NumFields())
-	for i, f := range r.Out.Fields() {
-		names[i] = f.Name
-	}
-	return fmt.Sprintf("RecursiveCTEExec: %s#%d union=%s max_depth=%d columns=[%s]", r.Name, r.ID, union, r.MaxDepth, strings.Join(names, ", "))
+	return "RecursiveCTEExec: " + logical.FormatRecursiveCTE(r.Name, r.ID, r.Distinct, r.MaxDepth, r.Out)
 }
 
 func (w *WorkTableExec) Schema() *arrow.Schema      { return w.Out }

@@ -25,13 +25,7 @@ var _ Plan = (*WindowExec)(nil)
 // Schema is the input's columns then one nullable field per call (the
 // schema logical.Window reports).
 func (w *WindowExec) Schema() *arrow.Schema {
-	in := w.Input.Schema()
-	fields := make([]arrow.Field, 0, in.NumFields()+len(w.Funcs))
-	fields = append(fields, in.Fields()...)
-	for i, f := range w.Funcs {
-		fields = append(fields, arrow.Field{Name: w.Names[i], Type: f.DataType, Nullable: true})
-	}
-	return arrow.NewSchema(fields, nil)
+	return logical.WindowSchema(w.Input.Schema(), w.Funcs, w.Names)
 }
 
 func (w *WindowExec) Children() []Plan { return []Plan{w.Input} }
