@@ -1,6 +1,9 @@
 // Package optimizer rewrites logical plans (exec/logical) with an ordered
-// list of rules: constant folding, predicate pushdown negotiated with each
-// table (catalog.FilterPushdowner), projection pruning and limit pushdown.
+// list of rules (DefaultRules says which and why in that order): constant
+// folding, OR factoring and implied filters, predicate pushdown negotiated
+// with each table (catalog.FilterPushdowner), join conditions and join
+// order, projection pruning, limit pushdown, and TopN/aggregate pushdown
+// into sources that offer it.
 //
 // Rules are stateless named values. A rule never mutates its input plan or
 // itself: it builds new nodes and reports honestly whether it changed
