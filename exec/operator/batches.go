@@ -43,10 +43,7 @@ func (o *batchesOp) Open(context.Context) error {
 }
 
 func (o *batchesOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.closed {
 		return nil, errs.Internalf("batches operator: Next after Close")
 	}
@@ -74,10 +71,7 @@ func (o *batchesOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	releaseBatches(o.batches)
 	o.batches = nil
 	return nil

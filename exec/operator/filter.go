@@ -56,10 +56,7 @@ func (o *filterOp) Open(ctx context.Context) error {
 }
 
 func (o *filterOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.dropAll {
 		return nil, nil
 	}
@@ -131,9 +128,6 @@ func (o *filterOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	return o.input.Close()
 }

@@ -93,10 +93,7 @@ func (o *hashAggOp) Open(ctx context.Context) error {
 }
 
 func (o *hashAggOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.closed {
 		return nil, errs.Internalf("hash aggregate: Next after Close")
 	}
@@ -106,12 +103,7 @@ func (o *hashAggOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		o.done = true
 	}
-	if o.next >= len(o.out) {
-		return nil, nil
-	}
-	o.cur = o.out[o.next]
-	o.out[o.next] = nil
-	o.next++
+	o.cur = popBatch(o.out, &o.next)
 	return o.cur, nil
 }
 
@@ -263,10 +255,7 @@ func (o *hashAggOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	releaseBatches(o.out)
 	o.out = nil
 	o.res.releaseAll()

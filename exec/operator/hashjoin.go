@@ -262,10 +262,7 @@ func ShiftColumns(e expr.Expr, by int) expr.Expr {
 }
 
 func (o *joinOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.closed {
 		return nil, errs.Internalf("join: Next after Close")
 	}
@@ -798,10 +795,7 @@ func (o *joinOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	o.releaseProbe()
 	if o.buildData != nil {
 		o.buildData.Release()

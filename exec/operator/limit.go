@@ -42,10 +42,7 @@ func (o *limitOp) Open(ctx context.Context) error {
 }
 
 func (o *limitOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	for !o.done {
 		b, err := o.input.Next(ctx)
 		if err != nil {
@@ -106,10 +103,7 @@ func (o *limitOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.inputClosed {
 		return nil
 	}

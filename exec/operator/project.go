@@ -50,10 +50,7 @@ func (o *projectOp) Open(ctx context.Context) error {
 }
 
 func (o *projectOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	b, err := o.input.Next(ctx)
 	if err != nil || b == nil {
 		return nil, err
@@ -79,9 +76,6 @@ func (o *projectOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	return o.input.Close()
 }

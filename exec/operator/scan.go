@@ -178,10 +178,7 @@ func (o *scanOp) send(ctx context.Context, it scanItem) bool {
 }
 
 func (o *scanOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.err != nil {
 		return nil, o.err
 	}
@@ -238,10 +235,7 @@ func (o *scanOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	o.stop()
 	return nil
 }

@@ -78,10 +78,7 @@ func (o *sortOp) Open(ctx context.Context) error {
 }
 
 func (o *sortOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.closed {
 		return nil, errs.Internalf("sort: Next after Close")
 	}
@@ -499,10 +496,7 @@ func (o *sortOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	o.free()
 	if o.inputClosed {
 		return nil

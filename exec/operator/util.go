@@ -61,6 +61,28 @@ func releaseBatches(bs []arrow.RecordBatch) {
 	}
 }
 
+// releaseBatch releases *b if it is non-nil and sets *b to nil, so calling
+// it again (from Next and then Close) is a no-op.
+func releaseBatch(b *arrow.RecordBatch) {
+	if *b != nil {
+		(*b).Release()
+		*b = nil
+	}
+}
+
+// popBatch hands over q[*next] to the caller, clearing its slot so a later
+// releaseBatches(q) skips it, and advances *next. It returns nil once q is
+// exhausted.
+func popBatch(q []arrow.RecordBatch, next *int) arrow.RecordBatch {
+	if *next >= len(q) {
+		return nil
+	}
+	b := q[*next]
+	q[*next] = nil
+	*next++
+	return b
+}
+
 // arrayBytes approximates the memory an array references: the sum of its
 // buffers' lengths (children and dictionary included). Buffers shared by
 // slices are counted in full, so this over-estimates slices.

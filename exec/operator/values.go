@@ -120,16 +120,8 @@ func (o *valuesOp) column(ctx context.Context, j int) (arrow.Array, error) {
 }
 
 func (o *valuesOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
-	if o.next >= len(o.batches) {
-		return nil, nil
-	}
-	o.cur = o.batches[o.next]
-	o.batches[o.next] = nil
-	o.next++
+	releaseBatch(&o.cur)
+	o.cur = popBatch(o.batches, &o.next)
 	return o.cur, nil
 }
 
@@ -138,10 +130,7 @@ func (o *valuesOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	releaseBatches(o.batches)
 	o.batches = nil
 	return nil

@@ -82,10 +82,7 @@ func (o *windowOp) Open(ctx context.Context) error {
 }
 
 func (o *windowOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	if o.closed {
 		return nil, errs.Internalf("window: Next after Close")
 	}
@@ -95,12 +92,7 @@ func (o *windowOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		o.done = true
 	}
-	if o.next >= len(o.out) {
-		return nil, nil
-	}
-	o.cur = o.out[o.next]
-	o.out[o.next] = nil
-	o.next++
+	o.cur = popBatch(o.out, &o.next)
 	return o.cur, nil
 }
 
@@ -109,10 +101,7 @@ func (o *windowOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
-	}
+	releaseBatch(&o.cur)
 	releaseBatches(o.out)
 	o.out = nil
 	o.res.releaseAll()
