@@ -63,8 +63,9 @@ func sessionZone(ctx context.Context) *time.Location {
 // wallClock re-labels t's wall-clock reading in loc as UTC: DATETIME
 // values are zone-less and the engine stores them as UTC-labelled times.
 func wallClock(t time.Time, loc *time.Location) time.Time {
-	y, mo, d := t.In(loc).Date()
-	h, mi, sec := t.In(loc).Clock()
+	l := t.In(loc)
+	y, mo, d := l.Date()
+	h, mi, sec := l.Clock()
 	return time.Date(y, mo, d, h, mi, sec, t.Nanosecond(), time.UTC)
 }
 
