@@ -88,6 +88,22 @@ func blobErr(err error, loc string) error {
 	return errs.Wrap(kind, err, "object %s", Redact(loc))
 }
 
+// bucketOf splits the object-store location loc (splitBlob) and returns
+// its bucket (opened once per bucket URL and cached, bucketFor) and the
+// object key or pattern within it. Errors are those of splitBlob and
+// bucketFor, already naming the redacted location.
+func bucketOf(ctx context.Context, loc string) (*blob.Bucket, string, error) {
+	bu, key, err := splitBlob(loc)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := bucketFor(ctx, bu, loc)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, key, nil
+}
+
 // objectURL rebuilds the location of key in the bucket of loc.
 func objectURL(loc, key string) string {
 	u, err := url.Parse(loc)
@@ -100,11 +116,7 @@ func objectURL(loc, key string) string {
 }
 
 func listBlob(ctx context.Context, cfgKey, loc string, opts ListOptions) ([]File, error) {
-	bu, pattern, err := splitBlob(loc)
-	if err != nil {
-		return nil, err
-	}
-	b, err := bucketFor(ctx, bu, loc)
+	b, pattern, err := bucketOf(ctx, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -164,11 +176,7 @@ func listBlob(ctx context.Context, cfgKey, loc string, opts ListOptions) ([]File
 }
 
 func openBlob(ctx context.Context, loc string) (io.ReadCloser, error) {
-	bu, key, err := splitBlob(loc)
-	if err != nil {
-		return nil, err
-	}
-	b, err := bucketFor(ctx, bu, loc)
+	b, key, err := bucketOf(ctx, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -195,11 +203,7 @@ func (s *blobStream) Read(p []byte) (int, error) {
 func (s *blobStream) Close() error { return s.r.Close() }
 
 func openBlobRange(ctx context.Context, loc string) (ReaderAt, error) {
-	bu, key, err := splitBlob(loc)
-	if err != nil {
-		return nil, err
-	}
-	b, err := bucketFor(ctx, bu, loc)
+	b, key, err := bucketOf(ctx, loc)
 	if err != nil {
 		return nil, err
 	}
