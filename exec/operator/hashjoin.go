@@ -337,20 +337,13 @@ func (o *joinOp) buildSide(ctx context.Context) error {
 	defer func() { releaseBatches(batches) }()
 	var rows int64
 	for {
-		b, err := o.build.Next(ctx)
+		b, err := nextReserved(ctx, o.build, &o.res)
 		if err != nil {
 			return err
 		}
 		if b == nil {
 			break
 		}
-		if b.NumRows() == 0 {
-			continue
-		}
-		if err := o.res.grow(batchBytes(b)); err != nil {
-			return err
-		}
-		b.Retain()
 		batches = append(batches, b)
 		rows += b.NumRows()
 		if rows > math.MaxInt32-1 {

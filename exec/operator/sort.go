@@ -135,20 +135,13 @@ func (o *sortOp) sortAll(ctx context.Context) error {
 		compactAt = max(2*o.fetch, maxBatchRows)
 	}
 	for o.fetch != 0 {
-		b, err := o.input.Next(ctx)
+		b, err := nextReserved(ctx, o.input, &o.res)
 		if err != nil {
 			return err
 		}
 		if b == nil {
 			break
 		}
-		if b.NumRows() == 0 {
-			continue
-		}
-		if err := o.res.grow(batchBytes(b)); err != nil {
-			return err
-		}
-		b.Retain()
 		batches = append(batches, b)
 		rows += b.NumRows()
 		if compactAt > 0 && rows >= compactAt {

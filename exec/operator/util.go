@@ -83,6 +83,27 @@ func popBatch(q []arrow.RecordBatch, next *int) arrow.RecordBatch {
 	return b
 }
 
+// nextReserved returns in's next non-empty batch, Retained (the caller
+// must Release it) and with its bytes reserved in res; zero-row batches are
+// skipped. It returns nil, nil at the end of in, and an error from in or
+// from res (in which case nothing is retained).
+func nextReserved(ctx context.Context, in Operator, res *reservation) (arrow.RecordBatch, error) {
+	for {
+		b, err := in.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		if b.NumRows() == 0 {
+			continue
+		}
+		if err := res.grow(batchBytes(b)); err != nil {
+			return nil, err
+		}
+		b.Retain()
+		return b, nil
+	}
+}
+
 // arrayBytes approximates the memory an array references: the sum of its
 // buffers' lengths (children and dictionary included). Buffers shared by
 // slices are counted in full, so this over-estimates slices.

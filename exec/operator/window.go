@@ -118,20 +118,13 @@ func (o *windowOp) compute(ctx context.Context) error {
 	defer func() { releaseBatches(batches) }()
 	var rows int64
 	for {
-		b, err := o.input.Next(ctx)
+		b, err := nextReserved(ctx, o.input, &o.res)
 		if err != nil {
 			return err
 		}
 		if b == nil {
 			break
 		}
-		if b.NumRows() == 0 {
-			continue
-		}
-		if err := o.res.grow(batchBytes(b)); err != nil {
-			return err
-		}
-		b.Retain()
 		batches = append(batches, b)
 		rows += b.NumRows()
 	}
