@@ -156,6 +156,23 @@ func (r *regexpArgs) re(i int) (*regexp.Regexp, error) {
 	return re, nil
 }
 
+// at returns row i's compiled pattern, its subject, and the byte offset
+// in the subject of 1-based character position pos; the error is the
+// pattern's (or match_type's) or, when pos lies outside the subject,
+// errRegexpIndex for the function.
+func (r *regexpArgs) at(i int, pos int64) (*regexp.Regexp, string, int, error) {
+	re, err := r.re(i)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	s := r.subject(i)
+	off, ok := byteOffset(s, pos)
+	if !ok {
+		return nil, "", 0, errRegexpIndex(r.fn, pos)
+	}
+	return re, s, off, nil
+}
+
 func newRegexpArgs(fn string, a []arrow.Array, mtIdx int) *regexpArgs {
 	r := &regexpArgs{fn: fn, subject: stringReader(a[0]), pattern: stringReader(a[1])}
 	// VARCHAR on both sides brings the case-insensitive collation; a
@@ -335,15 +352,9 @@ func regexpBuiltins() map[string]ScalarFunc {
 				if ferr != nil {
 					return 0, false
 				}
-				re, err := r.re(i)
+				re, s, off, err := r.at(i, pos(i))
 				if err != nil {
 					ferr = err
-					return 0, false
-				}
-				s := r.subject(i)
-				off, ok := byteOffset(s, pos(i))
-				if !ok {
-					ferr = errRegexpIndex("regexp_instr", pos(i))
 					return 0, false
 				}
 				ro := ret(i)
@@ -378,15 +389,9 @@ func regexpBuiltins() map[string]ScalarFunc {
 				if ferr != nil {
 					return "", false
 				}
-				re, err := r.re(i)
+				re, s, off, err := r.at(i, pos(i))
 				if err != nil {
 					ferr = err
-					return "", false
-				}
-				s := r.subject(i)
-				off, ok := byteOffset(s, pos(i))
-				if !ok {
-					ferr = errRegexpIndex("regexp_substr", pos(i))
 					return "", false
 				}
 				m := nthMatch(re, s, off, occ(i))
@@ -414,15 +419,9 @@ func regexpBuiltins() map[string]ScalarFunc {
 				if ferr != nil {
 					return "", false
 				}
-				re, err := r.re(i)
+				re, s, off, err := r.at(i, pos(i))
 				if err != nil {
 					ferr = err
-					return "", false
-				}
-				s := r.subject(i)
-				off, ok := byteOffset(s, pos(i))
-				if !ok {
-					ferr = errRegexpIndex("regexp_replace", pos(i))
 					return "", false
 				}
 				o := occ(i)
@@ -484,16 +483,5 @@ func rowWiseStringOrBinary(kc KernelContext, args []arrow.Array, f func(i int) (
 		return rowWiseString(kc, args, f)
 	}
 	b := array.NewBinaryBuilder(kc.Mem, arrow.BinaryTypes.Binary)
-	defer b.Release()
-	b.Reserve(kc.N)
-	for i := 0; i < kc.N; i++ {
-		if allValid(args, i) {
-			if s, ok := f(i); ok {
-				b.AppendString(s)
-				continue
-			}
-		}
-		b.AppendNull()
-	}
-	return b.NewArray()
+	return rowWise(b, kc, args, f, b.AppendString)
 }

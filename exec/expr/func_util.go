@@ -33,39 +33,35 @@ func allValid(args []arrow.Array, i int) bool {
 	return true
 }
 
-// rowWiseInt64 builds a BIGINT result; a row is NULL when any argument is
-// NULL or f reports !ok.
-func rowWiseInt64(kc KernelContext, args []arrow.Array, f func(i int) (int64, bool)) arrow.Array {
-	b := array.NewInt64Builder(kc.Mem)
+// rowWise builds a column of kc.N rows in b, which it releases: row i is
+// NULL when any argument is NULL at i or f reports !ok, else the value f
+// returns, appended with add (a method of b).
+func rowWise[T any](b array.Builder, kc KernelContext, args []arrow.Array, f func(i int) (T, bool), add func(T)) arrow.Array {
 	defer b.Release()
 	b.Reserve(kc.N)
 	for i := 0; i < kc.N; i++ {
 		if allValid(args, i) {
 			if v, ok := f(i); ok {
-				b.UnsafeAppend(v)
+				add(v)
 				continue
 			}
 		}
-		b.UnsafeAppendBoolToBitmap(false)
+		b.AppendNull()
 	}
 	return b.NewArray()
+}
+
+// rowWiseInt64 builds a BIGINT result; a row is NULL when any argument is
+// NULL or f reports !ok.
+func rowWiseInt64(kc KernelContext, args []arrow.Array, f func(i int) (int64, bool)) arrow.Array {
+	b := array.NewInt64Builder(kc.Mem)
+	return rowWise(b, kc, args, f, b.UnsafeAppend)
 }
 
 // rowWiseFloat64 builds a DOUBLE result like rowWiseInt64.
 func rowWiseFloat64(kc KernelContext, args []arrow.Array, f func(i int) (float64, bool)) arrow.Array {
 	b := array.NewFloat64Builder(kc.Mem)
-	defer b.Release()
-	b.Reserve(kc.N)
-	for i := 0; i < kc.N; i++ {
-		if allValid(args, i) {
-			if v, ok := f(i); ok {
-				b.UnsafeAppend(v)
-				continue
-			}
-		}
-		b.UnsafeAppendBoolToBitmap(false)
-	}
-	return b.NewArray()
+	return rowWise(b, kc, args, f, b.UnsafeAppend)
 }
 
 // int64Vals returns a row reader over an argument converted to BIGINT.
