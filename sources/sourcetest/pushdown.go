@@ -397,13 +397,7 @@ func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c Agg
 func aggRows(batches []arrow.RecordBatch, proj []int) []string {
 	var out []string
 	for _, b := range batches {
-		cols := b.Columns()
-		if proj != nil {
-			cols = make([]arrow.Array, len(proj))
-			for i, p := range proj {
-				cols[i] = b.Column(p)
-			}
-		}
+		cols := projectedCols(b, proj)
 		for r := 0; r < int(b.NumRows()); r++ {
 			parts := make([]string, len(cols))
 			for c, col := range cols {

@@ -1004,18 +1004,25 @@ const nullText = "NULL"
 // are equal exactly when their strings are.
 func RowStrings(batches []arrow.RecordBatch) []string { return projectedRows(batches, nil) }
 
+// projectedCols returns b's columns restricted to proj, in proj's order
+// (nil = all of b's columns). The arrays are b's own, not retained.
+func projectedCols(b arrow.RecordBatch, proj []int) []arrow.Array {
+	if proj == nil {
+		return b.Columns()
+	}
+	cols := make([]arrow.Array, len(proj))
+	for i, p := range proj {
+		cols[i] = b.Column(p)
+	}
+	return cols
+}
+
 // projectedRows renders the rows of batches restricted to the columns proj
 // (nil = all).
 func projectedRows(batches []arrow.RecordBatch, proj []int) []string {
 	var out []string
 	for _, b := range batches {
-		cols := b.Columns()
-		if proj != nil {
-			cols = make([]arrow.Array, len(proj))
-			for i, p := range proj {
-				cols[i] = b.Column(p)
-			}
-		}
+		cols := projectedCols(b, proj)
 		for r := 0; r < int(b.NumRows()); r++ {
 			var sb strings.Builder
 			for c, col := range cols {
