@@ -448,6 +448,23 @@ func ordinalSuffix(d int) string {
 	return "th"
 }
 
+// dateFormatWeekMode is the calcWeek mode of DATE_FORMAT's week
+// specifier c: %U/%u weeks start on Sunday/Monday within the year, %V/%X
+// and %v/%x are the same with weeks belonging to the year (MySQL's modes
+// 0, 1, 2 and 3).
+func dateFormatWeekMode(c byte) int {
+	switch c {
+	case 'U':
+		return weekFirstWeekday
+	case 'u':
+		return weekMondayFirst
+	case 'V', 'X':
+		return weekYear | weekFirstWeekday
+	default: // 'v', 'x'
+		return weekYear | weekMondayFirst
+	}
+}
+
 // dateFormat renders t with MySQL's DATE_FORMAT specifiers.
 func dateFormat(t time.Time, f string) string {
 	var sb strings.Builder
@@ -510,27 +527,15 @@ func dateFormat(t time.Time, f string) string {
 			fmt.Fprintf(&sb, "%02d", s)
 		case 'T':
 			fmt.Fprintf(&sb, "%02d:%02d:%02d", h, mi, s)
-		case 'U':
-			w, _ := calcWeek(t, weekFirstWeekday)
-			fmt.Fprintf(&sb, "%02d", w)
-		case 'u':
-			w, _ := calcWeek(t, weekMondayFirst)
-			fmt.Fprintf(&sb, "%02d", w)
-		case 'V':
-			w, _ := calcWeek(t, weekYear|weekFirstWeekday)
-			fmt.Fprintf(&sb, "%02d", w)
-		case 'v':
-			w, _ := calcWeek(t, weekYear|weekMondayFirst)
+		case 'U', 'u', 'V', 'v':
+			w, _ := calcWeek(t, dateFormatWeekMode(f[i]))
 			fmt.Fprintf(&sb, "%02d", w)
 		case 'W':
 			sb.WriteString(dayNames[t.Weekday()])
 		case 'w':
 			sb.WriteString(strconv.Itoa(int(t.Weekday())))
-		case 'X':
-			_, y := calcWeek(t, weekYear|weekFirstWeekday)
-			fmt.Fprintf(&sb, "%04d", y)
-		case 'x':
-			_, y := calcWeek(t, weekYear|weekMondayFirst)
+		case 'X', 'x':
+			_, y := calcWeek(t, dateFormatWeekMode(f[i]))
 			fmt.Fprintf(&sb, "%04d", y)
 		case 'Y':
 			fmt.Fprintf(&sb, "%04d", t.Year())

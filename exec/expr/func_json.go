@@ -158,6 +158,15 @@ func (p *jsonParser) ws() {
 	}
 }
 
+// eat consumes the next byte when it is c and reports whether it did.
+func (p *jsonParser) eat(c byte) bool {
+	if p.pos < len(p.s) && p.s[p.pos] == c {
+		p.pos++
+		return true
+	}
+	return false
+}
+
 func (p *jsonParser) fail(msg string) error { return &jsonSyntaxError{p.pos, msg} }
 
 func (p *jsonParser) value(depth int) (jsonVal, error) {
@@ -176,8 +185,7 @@ func (p *jsonParser) value(depth int) (jsonVal, error) {
 		p.pos++
 		obj := jsonVal{kind: jObject}
 		p.ws()
-		if p.pos < len(p.s) && p.s[p.pos] == '}' {
-			p.pos++
+		if p.eat('}') {
 			return obj, nil
 		}
 		for {
@@ -201,12 +209,10 @@ func (p *jsonParser) value(depth int) (jsonVal, error) {
 			obj.keys = append(obj.keys, k)
 			obj.vals = append(obj.vals, v)
 			p.ws()
-			if p.pos < len(p.s) && p.s[p.pos] == ',' {
-				p.pos++
+			if p.eat(',') {
 				continue
 			}
-			if p.pos < len(p.s) && p.s[p.pos] == '}' {
-				p.pos++
+			if p.eat('}') {
 				obj.normalize()
 				return obj, nil
 			}
@@ -216,8 +222,7 @@ func (p *jsonParser) value(depth int) (jsonVal, error) {
 		p.pos++
 		arr := jsonVal{kind: jArray, arr: []jsonVal{}}
 		p.ws()
-		if p.pos < len(p.s) && p.s[p.pos] == ']' {
-			p.pos++
+		if p.eat(']') {
 			return arr, nil
 		}
 		for {
@@ -227,12 +232,10 @@ func (p *jsonParser) value(depth int) (jsonVal, error) {
 			}
 			arr.arr = append(arr.arr, v)
 			p.ws()
-			if p.pos < len(p.s) && p.s[p.pos] == ',' {
-				p.pos++
+			if p.eat(',') {
 				continue
 			}
-			if p.pos < len(p.s) && p.s[p.pos] == ']' {
-				p.pos++
+			if p.eat(']') {
 				return arr, nil
 			}
 			return jsonVal{}, p.fail("Missing a comma or ']' after an array element")
@@ -276,8 +279,7 @@ func (p *jsonParser) number() (jsonVal, error) {
 		return jsonVal{}, &jsonSyntaxError{intStart, "Invalid value"}
 	}
 	isFloat := false
-	if p.pos < len(p.s) && p.s[p.pos] == '.' {
-		p.pos++
+	if p.eat('.') {
 		isFloat = true
 		if digits() == 0 {
 			return jsonVal{}, p.fail("Miss fraction part in number")
