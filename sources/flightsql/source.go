@@ -170,14 +170,9 @@ func parseOptions(opts catalog.ProviderOptions, wantTable bool) (Config, string,
 	if cfg.Headers, err = headersOption(o, opts); err != nil {
 		return cfg, "", err
 	}
-	table := ""
-	if wantTable {
-		if table, err = o.String("table", ""); err != nil {
-			return cfg, "", err
-		}
-		if table == "" {
-			return cfg, "", errs.Invalidf("%s: the remote table name is required", o.Key("table"))
-		}
+	table, err := o.RemoteTable(wantTable)
+	if err != nil {
+		return cfg, "", err
 	}
 	if err := o.Unused(); err != nil {
 		return cfg, "", err

@@ -131,6 +131,24 @@ func (o *Options) Strings(key string) ([]string, error) {
 	return nil, errs.Invalidf("%s: want a list of strings, got %v (%T)", o.Key(key), v, v)
 }
 
+// RemoteTable reads the `table` option of a remote-database provider (the
+// remote table's name). When want is true the option is required and
+// non-empty (ErrInvalid naming its key otherwise); when false it is not
+// read at all, so a `table` given anyway is reported by Unused.
+func (o *Options) RemoteTable(want bool) (string, error) {
+	if !want {
+		return "", nil
+	}
+	table, err := o.String("table", "")
+	if err != nil {
+		return "", err
+	}
+	if table == "" {
+		return "", errs.Invalidf("%s: the remote table name is required", o.Key("table"))
+	}
+	return table, nil
+}
+
 // Unused returns an ErrInvalid error naming the options that were set but
 // never read (typos), or nil.
 func (o *Options) Unused() error {
