@@ -47,10 +47,10 @@ func maxAbs64(vals []decimal128.Num, s, m int) (uint64, bool) {
 	return mx, true
 }
 
-// mulBound returns a*b and whether it is below limit (no overflow).
-func mulBound(a, b, limit uint64) (uint64, bool) {
+// mulFits reports whether a*b is below limit (and so does not overflow).
+func mulFits(a, b, limit uint64) bool {
 	hi, lo := bits.Mul64(a, b)
-	return lo, hi == 0 && lo < limit
+	return hi == 0 && lo < limit
 }
 
 // fitsPrecision reports whether |v| < 10^p.
@@ -90,10 +90,7 @@ func arithDecimal64(op Op, lv, rv []decimal128.Num, ls, rs, m int, lsc, rsc int3
 			return false, nil
 		}
 		fa, fb := pow10u64[ka], pow10u64[kb]
-		if _, ok := mulBound(am, fa, limit); !ok {
-			return false, nil
-		}
-		if _, ok := mulBound(bm, fb, limit); !ok {
+		if !mulFits(am, fa, limit) || !mulFits(bm, fb, limit) {
 			return false, nil
 		}
 		ia, ib := int64(fa), int64(fb)
@@ -125,7 +122,7 @@ func arithDecimal64(op Op, lv, rv []decimal128.Num, ls, rs, m int, lsc, rsc int3
 		}
 		return true, nil
 	case OpMul:
-		if _, ok := mulBound(am, bm, limit); !ok {
+		if !mulFits(am, bm, limit) {
 			return false, nil
 		}
 		shift := lsc + rsc - to
@@ -163,10 +160,7 @@ func arithDecimal64(op Op, lv, rv []decimal128.Num, ls, rs, m int, lsc, rsc int3
 		default:
 			fb = pow10u64[-k]
 		}
-		if _, ok := mulBound(am, fa, limit); !ok {
-			return false, nil
-		}
-		if _, ok := mulBound(bm, fb, limit); !ok {
+		if !mulFits(am, fa, limit) || !mulFits(bm, fb, limit) {
 			return false, nil
 		}
 		ia, ib := int64(fa), int64(fb)

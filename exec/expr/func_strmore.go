@@ -257,20 +257,25 @@ func strMoreBuiltins() map[string]ScalarFunc {
 				vals[k] = int64Vals(codes[k])
 			}
 			asText := kc.Result != nil && kc.Result.ID() == arrow.STRING
+			// row returns row i's bytes (NULL codes skipped), valid until
+			// the next call.
 			var buf []byte
+			row := func(i int) []byte {
+				buf = buf[:0]
+				for k := range codes {
+					if validAt(codes[k], i) {
+						buf = charBytes(buf, uint32(vals[k](i)))
+					}
+				}
+				return buf
+			}
 			if asText {
 				b := array.NewStringBuilder(kc.Mem)
 				defer b.Release()
 				b.Reserve(kc.N)
 				for i := 0; i < kc.N; i++ {
-					buf = buf[:0]
-					for k := range codes {
-						if validAt(codes[k], i) {
-							buf = charBytes(buf, uint32(vals[k](i)))
-						}
-					}
-					if utf8.Valid(buf) {
-						b.BinaryBuilder.Append(buf)
+					if r := row(i); utf8.Valid(r) {
+						b.BinaryBuilder.Append(r)
 					} else {
 						b.AppendNull()
 					}
@@ -281,13 +286,7 @@ func strMoreBuiltins() map[string]ScalarFunc {
 			defer b.Release()
 			b.Reserve(kc.N)
 			for i := 0; i < kc.N; i++ {
-				buf = buf[:0]
-				for k := range codes {
-					if validAt(codes[k], i) {
-						buf = charBytes(buf, uint32(vals[k](i)))
-					}
-				}
-				b.Append(buf)
+				b.Append(row(i))
 			}
 			return b.NewArray(), nil
 		}}
