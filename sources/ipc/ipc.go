@@ -222,6 +222,18 @@ func checkSchema(b []byte) error {
 		o, ok := u32(pos)
 		return pos + o, ok && pos+o < len(b)
 	}
+	// vector follows the offset at pos to a vector of offsets: its position
+	// and declared length (not yet checked against the bytes present).
+	vector := func(pos int) (vec, n int, ok bool) {
+		if vec, ok = deref(pos); !ok {
+			return 0, 0, false
+		}
+		n, ok = u32(vec)
+		return vec, n, ok
+	}
+	// fits reports whether a vector of n offsets at vec is within the
+	// field budget and the bytes present.
+	fits := func(vec, n int) bool { return n <= maxFields && vec+4+4*n <= len(b) }
 	root, ok := deref(0)
 	if !ok {
 		return bad
@@ -241,15 +253,11 @@ func checkSchema(b []byte) error {
 	if fp == 0 {
 		return nil
 	}
-	vec, ok := deref(fp)
+	vec, n, ok := vector(fp)
 	if !ok {
 		return bad
 	}
-	n, ok := u32(vec)
-	if !ok {
-		return bad
-	}
-	if n > maxFields || vec+4+4*n > len(b) {
+	if !fits(vec, n) {
 		return fmt.Errorf("schema declares %d fields in %d bytes (at most %d fields)", n, len(b), maxFields)
 	}
 	total := 0
@@ -273,15 +281,11 @@ func checkSchema(b []byte) error {
 			if cp == 0 {
 				continue // a leaf
 			}
-			cv, ok := deref(cp)
+			cv, cn, ok := vector(cp)
 			if !ok {
 				return bad
 			}
-			cn, ok := u32(cv)
-			if !ok {
-				return bad
-			}
-			if cn > maxFields || cv+4+4*cn > len(b) {
+			if !fits(cv, cn) {
 				return fmt.Errorf("a field declares %d children in %d bytes (at most %d fields)", cn, len(b), maxFields)
 			}
 			if err := walk(cv, cn, depth+1); err != nil {
