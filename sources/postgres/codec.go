@@ -17,6 +17,7 @@ import (
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal"
+	"github.com/quiverdb/quiver/sources/internal/sqlgen"
 )
 
 // bindArg converts a filter literal to the value pgx binds: bool, int64,
@@ -24,31 +25,20 @@ import (
 // dates at midnight) or pgtype.Time. Those are also the only kinds the
 // partition codec carries.
 func bindArg(l *expr.Literal) (any, bool) {
+	// sqlgen.BindNative's values, except: []byte copied, exact decimals
+	// as pgtype.Numeric, timestamps at microsecond precision only, TIME.
 	switch v := l.Value.(type) {
-	case bool, int64, float64, string:
-		return v, true
 	case []byte:
 		return append([]byte(nil), v...), true
-	case uint64:
-		if v > math.MaxInt64 {
-			return nil, false
-		}
-		return int64(v), true
 	case decimal128.Num:
 		d, ok := l.DataType.(*arrow.Decimal128Type)
 		if !ok {
 			return nil, false
 		}
 		return pgtype.Numeric{Int: v.BigInt(), Exp: -d.Scale, Valid: true}, true
-	case arrow.Date32:
-		return v.ToTime().UTC(), true
 	case arrow.Timestamp:
-		ts, ok := l.DataType.(*arrow.TimestampType)
-		if !ok || (ts.TimeZone != "" && ts.TimeZone != "UTC") {
-			return nil, false
-		}
-		t := v.ToTime(ts.Unit).UTC()
-		if t.Nanosecond()%1000 != 0 {
+		t, ok := sqlgen.BindNative(l)
+		if !ok || t.(time.Time).Nanosecond()%1000 != 0 {
 			return nil, false // PostgreSQL keeps microseconds only
 		}
 		return t, true
@@ -66,7 +56,7 @@ func bindArg(l *expr.Literal) (any, bool) {
 		}
 		return pgtype.Time{Microseconds: us, Valid: true}, true
 	}
-	return nil, false
+	return sqlgen.BindNative(l)
 }
 
 // wireArg is one bind value in a partition encoding.
