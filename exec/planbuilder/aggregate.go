@@ -26,6 +26,13 @@ func (a *aggCollector) add(call expr.AggregateCall) *aggRef {
 	if call.Arg != nil {
 		key += exprKey(call.Arg)
 	}
+	return a.intern(key, call)
+}
+
+// intern returns the aggRef of the call collected under key, collecting
+// call under key first when there is none (calls with equal keys share one
+// output column).
+func (a *aggCollector) intern(key string, call expr.AggregateCall) *aggRef {
 	if a.keys == nil {
 		a.keys = map[string]int{}
 	}

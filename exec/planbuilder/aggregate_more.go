@@ -134,15 +134,5 @@ func (a *aggCollector) addCall(call expr.AggregateCall) *aggRef {
 			key += "d"
 		}
 	}
-	if a.keys == nil {
-		a.keys = map[string]int{}
-	}
-	if i, ok := a.keys[key]; ok {
-		return a.refs[i]
-	}
-	r := &aggRef{idx: len(a.calls), call: call}
-	a.keys[key] = r.idx
-	a.calls = append(a.calls, call)
-	a.refs = append(a.refs, r)
-	return r
+	return a.intern(key, call)
 }

@@ -140,17 +140,20 @@ func (c *subqueryCollector) attach(plan logical.Plan, rewriteProbe func(expr.Exp
 	return plan, resolve, nil
 }
 
-// hasSubqueryRef reports whether e holds a subquery not yet attached.
-func hasSubqueryRef(e expr.Expr) bool {
+// containsNode reports whether e or any expression below it is a T.
+func containsNode[T expr.Expr](e expr.Expr) bool {
 	found := false
 	expr.Walk(e, func(n expr.Expr) bool {
-		if _, ok := n.(*subqueryRef); ok {
+		if _, ok := n.(T); ok {
 			found = true
 		}
 		return !found
 	})
 	return found
 }
+
+// hasSubqueryRef reports whether e holds a subquery not yet attached.
+func hasSubqueryRef(e expr.Expr) bool { return containsNode[*subqueryRef](e) }
 
 // checkAggregateArgs rejects subqueries inside aggregate arguments and
 // GROUP BY keys (they would have to run below the aggregate).
@@ -407,16 +410,7 @@ func (r *outerRef) Children() []expr.Expr                 { return nil }
 func (r *outerRef) WithChildren(ch []expr.Expr) expr.Expr { return r }
 
 // hasOuterRef reports whether e reads a column of the enclosing query.
-func hasOuterRef(e expr.Expr) bool {
-	found := false
-	expr.Walk(e, func(n expr.Expr) bool {
-		if _, ok := n.(*outerRef); ok {
-			found = true
-		}
-		return !found
-	})
-	return found
-}
+func hasOuterRef(e expr.Expr) bool { return containsNode[*outerRef](e) }
 
 // outerColumn resolves a name no inner scope has against the enclosing
 // queries' scopes. A match is an outer (correlated) reference: an outerRef
