@@ -217,6 +217,14 @@ func timeFormat(us int64, f string) (string, bool) {
 		sb.WriteString(strconv.FormatInt(v, 10))
 	}
 	h12 := (hour%24+11)%12 + 1
+	// hms writes h:minute:second, each two digits at least.
+	hms := func(h int64) {
+		two(h)
+		sb.WriteByte(':')
+		two(minute)
+		sb.WriteByte(':')
+		two(second)
+	}
 	for i := 0; i < len(f); i++ {
 		c := f[i]
 		if c != '%' || i+1 == len(f) {
@@ -246,22 +254,14 @@ func timeFormat(us int64, f string) (string, bool) {
 				sb.WriteString("PM")
 			}
 		case 'r':
-			two(h12)
-			sb.WriteByte(':')
-			two(minute)
-			sb.WriteByte(':')
-			two(second)
+			hms(h12)
 			if hour%24 < 12 {
 				sb.WriteString(" AM")
 			} else {
 				sb.WriteString(" PM")
 			}
 		case 'T':
-			two(hour)
-			sb.WriteByte(':')
-			two(minute)
-			sb.WriteByte(':')
-			two(second)
+			hms(hour)
 		case 'Y':
 			sb.WriteString("0000")
 		case 'y', 'm', 'd':
