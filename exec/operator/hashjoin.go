@@ -473,10 +473,7 @@ func resizeBools(b []bool, n int) []bool {
 }
 
 func (o *joinOp) releaseProbe() {
-	if o.pb != nil {
-		o.pb.Release()
-		o.pb = nil
-	}
+	releaseBatch(&o.pb)
 }
 
 // nextCandidate returns the next candidate build row of the current probe
@@ -790,10 +787,7 @@ func (o *joinOp) Close() error {
 	o.closed = true
 	releaseBatch(&o.cur)
 	o.releaseProbe()
-	if o.buildData != nil {
-		o.buildData.Release()
-		o.buildData = nil
-	}
+	releaseBatch(&o.buildData)
 	o.table, o.next, o.buildMatched, o.nullRows = nil, nil, nil, nil
 	o.res.releaseAll()
 	err := o.left.Close()

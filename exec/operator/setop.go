@@ -135,10 +135,7 @@ func (o *setOp) assign(b arrow.RecordBatch) ([]int32, error) {
 }
 
 func (o *setOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.out != nil {
-		o.out.Release()
-		o.out = nil
-	}
+	releaseBatch(&o.out)
 	if !o.built {
 		if err := o.build(ctx); err != nil {
 			return nil, err
@@ -223,10 +220,7 @@ func (o *setOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.out != nil {
-		o.out.Release()
-		o.out = nil
-	}
+	releaseBatch(&o.out)
 	o.g, o.counts, o.emitted = nil, nil, nil
 	o.res.releaseAll()
 	err := o.right.Close()

@@ -476,10 +476,7 @@ func sortIndices(idx []int32, cols []sortCol) {
 
 // free drops the sorted data and gives its memory back to the budget.
 func (o *sortOp) free() {
-	if o.data != nil {
-		o.data.Release()
-		o.data = nil
-	}
+	releaseBatch(&o.data)
 	o.idx = nil
 	o.res.releaseAll()
 }

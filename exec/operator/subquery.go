@@ -241,10 +241,7 @@ func (o *subqueryJoinOp) membership(ctx context.Context, b arrow.RecordBatch) (a
 }
 
 func (o *subqueryJoinOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.out != nil {
-		o.out.Release()
-		o.out = nil
-	}
+	releaseBatch(&o.out)
 	if !o.ready {
 		if err := o.run(ctx); err != nil {
 			return nil, err
@@ -288,10 +285,7 @@ func (o *subqueryJoinOp) Close() error {
 		}
 	}
 	o.value, o.broadcast = nil, nil
-	if o.out != nil {
-		o.out.Release()
-		o.out = nil
-	}
+	releaseBatch(&o.out)
 	o.g = nil
 	o.res.releaseAll()
 	err := o.sub.Close()

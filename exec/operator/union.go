@@ -41,10 +41,7 @@ func (o *unionOp) Open(ctx context.Context) error {
 }
 
 func (o *unionOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if o.out != nil {
-		o.out.Release()
-		o.out = nil
-	}
+	releaseBatch(&o.out)
 	for o.cur < len(o.inputs) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -86,10 +83,7 @@ func (o *unionOp) Close() error {
 		return nil
 	}
 	o.closed = true
-	if o.out != nil {
-		o.out.Release()
-		o.out = nil
-	}
+	releaseBatch(&o.out)
 	var first error
 	for _, in := range o.inputs {
 		if err := in.Close(); err != nil && first == nil {
