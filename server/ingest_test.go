@@ -125,21 +125,27 @@ func TestIngest(t *testing.T) {
 }
 
 // stallingReader yields its first batches, then blocks until ctx is done
-// (an upload cut off mid-stream).
+// and fails (an upload cut off mid-stream). Ending with an error rather
+// than a clean EOF matters: on a clean EOF the client half-closes the
+// stream, which is a complete upload the server rightly commits.
 type stallingReader struct {
 	array.RecordReader
 	ctx  context.Context
 	left int
+	err  error
 }
 
 func (r *stallingReader) Next() bool {
 	if r.left == 0 {
 		<-r.ctx.Done()
+		r.err = r.ctx.Err()
 		return false
 	}
 	r.left--
 	return r.RecordReader.Next()
 }
+
+func (r *stallingReader) Err() error { return r.err }
 
 func TestIngestCutOffLeavesNothing(t *testing.T) {
 	h := realEngine(t)
