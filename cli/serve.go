@@ -18,6 +18,7 @@ import (
 	"github.com/quiverdb/quiver/config"
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
+	"github.com/quiverdb/quiver/internal/gctune"
 	"github.com/quiverdb/quiver/server"
 	"github.com/quiverdb/quiver/sources/infoschema"
 )
@@ -144,6 +145,8 @@ func filesConfig(paths []string) (*config.Config, error) {
 
 func serve(ctx context.Context, o Options, cfg *config.Config) error {
 	logger := newLogger(o, cfg.LogLevel)
+	gc := gctune.Apply()
+	logger.Debug("garbage collector", "gc_percent_set", gc.Percent, "memory_limit_set", gc.MemoryLimit)
 	root, err := config.BuildRoot(ctx, cfg, o.Registry)
 	if err != nil {
 		return err

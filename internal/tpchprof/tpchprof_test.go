@@ -24,10 +24,16 @@ import (
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/exec"
+	"github.com/quiverdb/quiver/internal/gctune"
 	"github.com/quiverdb/quiver/sources/parquet"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain tunes the collector as `quiver serve` does, so profiles show
+// what the server spends.
+func TestMain(m *testing.M) {
+	gctune.Apply()
+	goleak.VerifyTestMain(m)
+}
 
 const repoRoot = "../.."
 
