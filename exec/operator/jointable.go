@@ -44,10 +44,59 @@ func newJoinTable(keys []arrow.Array) joinTable {
 	return &rowJoinTable{m: map[string]int32{}}
 }
 
-// fixedJoinTable is the table for one fixed-width numeric key.
+// fixedJoinTable is the table for one fixed-width numeric key. When the
+// build keys span a range not much wider than their count (surrogate keys
+// such as order or customer ids usually do), it indexes an array by
+// key - lo instead of hashing: one load per probe and no map probing.
 type fixedJoinTable struct {
 	k kind
 	m map[uint64]int32
+	// dense, when non-nil, replaces m: dense[key-lo] is the first build row
+	// with that key, or -1. Keys are the widened bits compared as int64,
+	// so the range arithmetic wraps consistently for every kind.
+	dense []int32
+	lo    uint64
+}
+
+// Dense join tables are used when the key span is at most
+// denseJoinSpanFactor times the build rows (plus denseJoinSlack), and never
+// beyond denseJoinMaxSpan slots (1 GiB of int32).
+const (
+	denseJoinSpanFactor = 4
+	denseJoinSlack      = 1 << 10
+	denseJoinMaxSpan    = 1 << 28
+)
+
+// chooseDense switches t to the dense layout when the non-null keys in
+// bits span a narrow enough range.
+func (t *fixedJoinTable) chooseDense(bits []uint64, nulls []bool) {
+	var lo, hi int64
+	n := 0
+	for r, b := range bits {
+		if nulls[r] {
+			continue
+		}
+		v := int64(b)
+		if n == 0 || v < lo {
+			lo = v
+		}
+		if n == 0 || v > hi {
+			hi = v
+		}
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	span := uint64(hi) - uint64(lo) // hi >= lo as int64, so this is the true distance
+	if span >= denseJoinMaxSpan || span >= uint64(denseJoinSpanFactor*n+denseJoinSlack) {
+		return
+	}
+	t.lo = uint64(lo)
+	t.dense = make([]int32, span+1)
+	for i := range t.dense {
+		t.dense[i] = -1
+	}
 }
 
 // fixedBits returns the key column's values widened to uint64 (floats with
@@ -91,6 +140,21 @@ func widenAll[T arrow.FixedWidthType](vals []T, out []uint64, widen func(T) uint
 
 func (t *fixedJoinTable) insert(keys []arrow.Array, nulls []bool, next []int32) {
 	bits := fixedBits(t.k, keys[0], nil)
+	if t.dense == nil && len(t.m) == 0 {
+		t.chooseDense(bits, nulls)
+	}
+	if t.dense != nil {
+		for r := len(bits) - 1; r >= 0; r-- {
+			if nulls[r] {
+				next[r] = -1
+				continue
+			}
+			slot := &t.dense[bits[r]-t.lo]
+			next[r] = *slot
+			*slot = int32(r)
+		}
+		return
+	}
 	for r := len(bits) - 1; r >= 0; r-- {
 		if nulls[r] {
 			next[r] = -1
@@ -107,6 +171,17 @@ func (t *fixedJoinTable) insert(keys []arrow.Array, nulls []bool, next []int32) 
 
 func (t *fixedJoinTable) lookup(keys []arrow.Array, nulls []bool, first []int32) {
 	bits := fixedBits(t.k, keys[0], nil)
+	if t.dense != nil {
+		span := uint64(len(t.dense))
+		for i, b := range bits {
+			if idx := b - t.lo; !nulls[i] && idx < span {
+				first[i] = t.dense[idx]
+			} else {
+				first[i] = -1
+			}
+		}
+		return
+	}
 	for i, b := range bits {
 		if nulls[i] {
 			first[i] = -1
@@ -120,7 +195,9 @@ func (t *fixedJoinTable) lookup(keys []arrow.Array, nulls []bool, first []int32)
 	}
 }
 
-func (t *fixedJoinTable) size() int64 { return int64(len(t.m)) * (8 + mapEntryOverhead) }
+func (t *fixedJoinTable) size() int64 {
+	return 4*int64(len(t.dense)) + int64(len(t.m))*(8+mapEntryOverhead)
+}
 
 // stringJoinTable is the table for one STRING/BINARY key (lookups do not
 // allocate; each distinct build key is copied once).
