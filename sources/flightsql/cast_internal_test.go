@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush"
 )
 
 // A pushed aggregate's numeric results arrive in the remote's types (a
@@ -38,7 +39,7 @@ func TestAdaptCastsPushedNumbers(t *testing.T) {
 	defer rec.Release()
 
 	tbl := &Table{src: &source{name: "s"}, name: "t"}
-	p := &partition{t: tbl, schema: want, pushed: true}
+	p := &partition{t: tbl, schema: want, spec: &sqlpush.Spec{}}
 	out, err := p.adapt(rec, mem)
 	if err != nil {
 		t.Fatal(err)
@@ -56,12 +57,12 @@ func TestAdaptCastsPushedNumbers(t *testing.T) {
 		{Name: "sum(x)", Type: &arrow.Decimal128Type{Precision: 5, Scale: 0}, Nullable: true},
 		want.Field(1), want.Field(2),
 	}, nil)
-	if _, err := (&partition{t: tbl, schema: narrow, pushed: true}).adapt(rec, mem); !errors.Is(err, errs.ErrInvalid) {
+	if _, err := (&partition{t: tbl, schema: narrow, spec: &sqlpush.Spec{}}).adapt(rec, mem); !errors.Is(err, errs.ErrInvalid) {
 		t.Fatalf("overflowing cast: %v", err)
 	}
 	// Strings are never cast, nor are a plain scan's columns.
 	strs := arrow.NewSchema([]arrow.Field{want.Field(0), want.Field(1), {Name: "k", Type: arrow.BinaryTypes.Binary}}, nil)
-	if _, err := (&partition{t: tbl, schema: strs, pushed: true}).adapt(rec, mem); !errors.Is(err, errs.ErrInvalid) {
+	if _, err := (&partition{t: tbl, schema: strs, spec: &sqlpush.Spec{}}).adapt(rec, mem); !errors.Is(err, errs.ErrInvalid) {
 		t.Fatalf("string to binary: %v", err)
 	}
 	if _, err := (&partition{t: tbl, schema: want}).adapt(rec, mem); !errors.Is(err, errs.ErrInvalid) {

@@ -26,7 +26,7 @@ var (
 func (t *Table) push() *sqlpush.Table {
 	mysql := t.src.dialect.Name == sqlgen.MySQL.Name
 	return &sqlpush.Table{Dialect: t.src.dialect, What: "flightsql table " + t.name, Schema: t.schema, Col: t.colName,
-		StringKeys: mysql, EngineSumAvg: mysql, ExactDecimals: mysql}
+		StringKeys: mysql, EngineSumAvg: mysql, ExactDecimals: mysql, Codec: t}
 }
 
 // PushTopN takes an ORDER BY + LIMIT when every key orders remotely exactly
@@ -40,8 +40,8 @@ func (t *Table) push() *sqlpush.Table {
 // and reads the remote's endpoints in order. No I/O; safe for concurrent
 // use.
 func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error) {
-		return t.plan(req, order)
+	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *sqlpush.Spec) (catalog.Scan, error) {
+		return t.plan(req, order, spec)
 	})
 }
 
@@ -69,7 +69,7 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 	asIs := func(o sqlpush.Output) (struct{}, bool) { return struct{}{}, o.Key || o.Result == sqlgen.AggAsIs }
 	plan := func(p sqlpush.Plan, _ []struct{}) (catalog.Scan, error) {
 		q := p.Query.SQL(t.src.dialect)
-		part := &partition{t: t, schema: p.Schema, sql: q, args: lits, ordered: len(p.Query.OrderBy) > 0, pushed: true,
+		part := &partition{t: t, schema: p.Schema, sql: q, args: lits, ordered: len(p.Query.OrderBy) > 0, spec: p.Spec,
 			plan: plan{Version: planVersion, Table: t.name, Projection: p.Proj, Limit: p.Limit, SQL: q}}
 		return &scan{p: part}, nil
 	}

@@ -47,12 +47,14 @@ func TestPushdownMatchesEngine(t *testing.T) {
 	}, mem)
 }
 
-// TestPushedPartitionsAreNotEncoded: the codec describes plain scans; a
-// pushed TopN or aggregate refuses to be shipped instead of being
-// re-planned as something else, and says so with ErrNotImplemented.
-func TestPushedPartitionsAreNotEncoded(t *testing.T) {
+// TestPushedPartitionsRoundTrip: a pushed TopN's and a pushed aggregate's
+// partitions encode as metadata (the request, never SQL with values) and
+// decode on another instance of the table (another node's catalog entry)
+// into the same query; unknown versions and fields are ErrInvalid.
+func TestPushedPartitionsRoundTrip(t *testing.T) {
 	r := startRemote(t)
 	tbl := openTable(t, r.config(), "items")
+	other := openTable(t, r.config(), "items")
 	top, ok, err := tbl.PushTopN(catalog.TopNRequest{Keys: []catalog.SortKey{{Column: 2, NullsFirst: true}}, Limit: 3})
 	if err != nil || !ok {
 		t.Fatalf("PushTopN: ok=%v err=%v", ok, err)
@@ -64,12 +66,78 @@ func TestPushedPartitionsAreNotEncoded(t *testing.T) {
 	if d := sc.(interface{ Describe() string }).Describe(); !strings.Contains(d, "ORDER BY `name` IS NULL DESC, `name` LIMIT 3") {
 		t.Fatalf("Describe: %s", d)
 	}
-	if _, err := tbl.EncodePartition(sc.Partitions()[0]); !errors.Is(err, errs.ErrNotImplemented) {
-		t.Fatalf("encoding a pushed TopN partition: %v", err)
+	data, err := tbl.EncodePartition(sc.Partitions()[0])
+	must(t, err)
+	p, err := other.DecodePartition(context.Background(), data)
+	must(t, err)
+	if got := strings.Join(readPartition(t, p), ","); got != "3|(null),1|a,6|a" && got != "3|(null),6|a,1|a" {
+		t.Fatalf("decoded TopN rows %s (encoding %s)", got, data)
+	}
+	for _, bad := range []string{
+		strings.Replace(string(data), `"nulls_first":true`, `"desc":true`, 1),
+		strings.Replace(string(data), `"v":2`, `"v":1`, 1),
+		strings.Replace(string(data), `"kind":"topn"`, `"kind":"topn","extra":[]`, 1),
+	} {
+		if _, err := other.DecodePartition(context.Background(), []byte(bad)); !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("decoding %s: %v, want ErrInvalid", bad, err)
+		}
 	}
 	if _, err := top.Scan(context.Background(), catalog.ScanRequest{Projection: []int{9}, Limit: -1}); !errors.Is(err, errs.ErrInvalid) {
 		t.Fatalf("projection out of range: %v", err)
 	}
+
+	// A grouped aggregate with a TopN over its groups.
+	s := itemsSchema
+	key := &expr.Column{Index: 2, Name: "name", DataType: s.Field(2).Type}
+	cnt, err := expr.NewAggregate(expr.AggCount, nil, false)
+	must(t, err)
+	agg, ok, err := tbl.PushAggregate(catalog.AggregateRequest{GroupBy: []expr.Expr{key}, Aggs: []expr.AggregateCall{cnt},
+		Schema: arrow.NewSchema([]arrow.Field{s.Field(2), {Name: "c", Type: cnt.DataType}}, nil)})
+	if err != nil || !ok {
+		t.Fatalf("PushAggregate: ok=%v err=%v", ok, err)
+	}
+	aggTop, ok, err := agg.(catalog.TopNPushdowner).PushTopN(catalog.TopNRequest{Keys: []catalog.SortKey{{Column: 1, Desc: true}, {Column: 0}}, Limit: 2})
+	if err != nil || !ok {
+		t.Fatalf("PushTopN over the groups: ok=%v err=%v", ok, err)
+	}
+	sc, want := readAll(t, aggTop, catalog.ScanRequest{Projection: []int{1, 0}, Limit: -1})
+	data, err = tbl.EncodePartition(sc.Partitions()[0])
+	must(t, err)
+	if !strings.Contains(string(data), `"kind":"aggregate"`) || !strings.Contains(string(data), `"func":"count"`) {
+		t.Fatalf("encoding lacks the aggregate: %s", data)
+	}
+	p, err = other.DecodePartition(context.Background(), data)
+	must(t, err)
+	if got := readPartition(t, p); strings.Join(got, ",") != strings.Join(want, ",") || len(got) != 2 {
+		t.Fatalf("decoded aggregate rows %v, want %v", got, want)
+	}
+	bad := strings.Replace(string(data), `"func":"count"`, `"func":"median"`, 1)
+	if _, err := other.DecodePartition(context.Background(), []byte(bad)); !errors.Is(err, errs.ErrInvalid) || !strings.Contains(err.Error(), "median") {
+		t.Errorf("unknown aggregate function: %v", err)
+	}
+}
+
+// readPartition reads one partition's rows like readAll.
+func readPartition(t *testing.T, p catalog.Partition) []string {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rr, err := p.Open(ctxT(t), mem)
+	must(t, err)
+	defer rr.Release()
+	var rows []string
+	for rr.Next() {
+		b := rr.RecordBatch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			var cells []string
+			for c := 0; c < int(b.NumCols()); c++ {
+				cells = append(cells, b.Column(c).ValueStr(i))
+			}
+			rows = append(rows, strings.Join(cells, "|"))
+		}
+	}
+	must(t, rr.Err())
+	return rows
 }
 
 // TestPushdownSQLPerDialect: the pushed SQL follows the configured

@@ -18,6 +18,7 @@ import (
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush"
 )
 
 // closeTimeout bounds the ClosePreparedStatement sent when a bind-mode read
@@ -96,7 +97,8 @@ func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) 
 
 // plan is a partition as metadata: what it reads and the SQL it sends. The
 // SQL is re-derived on decode and must match (a forged or stale fragment
-// can never send other SQL to the remote).
+// can never send other SQL to the remote). Version sqlpush.WireVersion,
+// decoded strictly (unknown fields are errors).
 type plan struct {
 	Version    int               `json:"v"`
 	Table      string            `json:"table"`
@@ -104,14 +106,17 @@ type plan struct {
 	Filters    []json.RawMessage `json:"filters,omitempty"`
 	Limit      int64             `json:"limit"`
 	SQL        string            `json:"sql"`
+	// Pushed is the pushed TopN or aggregate the SQL comes from (nil: a
+	// plain scan); Projection and Limit then index and bound its output.
+	Pushed *sqlpush.WireSpec `json:"pushed,omitempty"`
 }
 
-const planVersion = 1
+const planVersion = sqlpush.WireVersion
 
 // Scan renders the query; it does no I/O. One partition reads every
 // endpoint the remote returns (concurrently when no LIMIT is pushed).
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	return t.plan(req, nil)
+	return t.plan(req, nil, nil)
 }
 
 // where translates the scan's filters (each accepted as Exact by
@@ -135,8 +140,8 @@ func (t *Table) where(filters []expr.Expr) ([]string, []*expr.Literal, error) {
 }
 
 // plan renders the scan's query, with order (a pushed TopN's ORDER BY) when
-// not nil. No I/O.
-func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem) (*scan, error) {
+// not nil, and spec (that TopN's request) kept for the encoding. No I/O.
+func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *sqlpush.Spec) (*scan, error) {
 	proj, err := internal.Project(t.name, t.schema, req.Projection)
 	if err != nil {
 		return nil, err
@@ -154,7 +159,7 @@ func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem) (*scan, 
 		limit = -1
 	}
 	q := sqlgen.BuildSelect(t.src.dialect, t.from, cols, where, order, limit)
-	p := &partition{t: t, schema: proj.Schema, sql: q, args: lits, ordered: len(order) > 0, pushed: len(order) > 0,
+	p := &partition{t: t, schema: proj.Schema, sql: q, args: lits, ordered: len(order) > 0, spec: spec,
 		plan: plan{Version: planVersion, Table: t.name, Projection: proj.Columns, Limit: limit, SQL: q}}
 	for _, f := range req.Filters {
 		enc, err := internal.EncodeExpr(f)
@@ -200,11 +205,11 @@ type partition struct {
 	// ordered: the SQL has an ORDER BY (a pushed TopN), so endpoints are
 	// read in order.
 	ordered bool
-	// pushed: the SQL carries a pushed ORDER BY or GROUP BY, which the
-	// partition codec does not describe; the remote's result columns may
-	// arrive in a wider or narrower numeric type than the engine's and are
-	// cast (safely: a value that does not fit is an error).
-	pushed bool
+	// spec is the pushed ORDER BY or GROUP BY the SQL carries (nil: a
+	// plain scan), encoded with the partition; the remote's result
+	// columns may then arrive in a wider or narrower numeric type than the
+	// engine's and are cast (safely: a value that does not fit is an error).
+	spec *sqlpush.Spec
 }
 
 // Open executes the query (GetFlightInfo, or in bind mode a prepared
@@ -346,7 +351,7 @@ func (p *partition) adapt(rec arrow.RecordBatch, mem memory.Allocator) (arrow.Re
 	cols := append([]arrow.Array(nil), rec.Columns()...)
 	for i := range n {
 		want, got := p.schema.Field(i).Type, rec.Column(i).DataType()
-		if !arrow.TypeEqual(want, got) && p.pushed && castable(got, want) {
+		if !arrow.TypeEqual(want, got) && p.spec != nil && castable(got, want) {
 			c, err := castColumn(rec.Column(i), want, mem)
 			if err != nil {
 				return nil, errs.Wrap(errs.ErrInvalid, err, "flightsql source %s: table %s: the remote's %s for %s does not fit the engine's %s",
@@ -371,10 +376,15 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 	if !ok || fp.t.name != t.name || fp.t.src.uri != t.src.uri {
 		return nil, errs.Invalidf("flightsql table %s: cannot encode a partition of another table", t.name)
 	}
-	if fp.pushed {
-		return nil, errs.NotImplementedf("flightsql table %s: a partition of a pushed-down ORDER BY or GROUP BY cannot be encoded (run it on the node that planned it)", t.name)
+	pl := fp.plan
+	if fp.spec != nil {
+		w, err := fp.spec.Encode()
+		if err != nil {
+			return nil, errs.Wrap(err, err, "flightsql table %s: encoding a pushed-down partition", t.name)
+		}
+		pl.Pushed = w
 	}
-	return json.Marshal(fp.plan)
+	return json.Marshal(pl)
 }
 
 // DecodePartition rebuilds a partition on this table by planning it again
@@ -383,12 +393,17 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 // send other SQL, is an error).
 func (t *Table) DecodePartition(ctx context.Context, data []byte) (cp catalog.Partition, err error) {
 	defer internal.Recover(&err, "decoding a partition of flightsql table %s", t.name)
+	what := "flightsql table " + t.name
 	var pl plan
-	if err := json.Unmarshal(data, &pl); err != nil {
-		return nil, errs.Wrap(errs.ErrInvalid, err, "flightsql table %s: malformed partition", t.name)
+	if err := sqlpush.StrictUnmarshal(data, &pl, what); err != nil {
+		return nil, err
 	}
-	if pl.Version != planVersion {
-		return nil, errs.Invalidf("flightsql table %s: partition encoding version %d is not supported (want %d)", t.name, pl.Version, planVersion)
+	if err := sqlpush.CheckVersion(pl.Version, what); err != nil {
+		return nil, err
+	}
+	spec, err := sqlpush.DecodeSpec(pl.Pushed, what)
+	if err != nil {
+		return nil, err
 	}
 	if pl.Table != t.name {
 		return nil, errs.Invalidf("flightsql table %s: partition belongs to table %q", t.name, pl.Table)
@@ -408,11 +423,21 @@ func (t *Table) DecodePartition(ctx context.Context, data []byte) (cp catalog.Pa
 			return nil, errs.Invalidf("flightsql table %s: encoded filter %s cannot be pushed to this table", t.name, filters[i])
 		}
 	}
-	sc, err := t.Scan(ctx, catalog.ScanRequest{Projection: pl.Projection, Filters: filters, Limit: pl.Limit})
+	req := catalog.ScanRequest{Projection: pl.Projection, Filters: filters, Limit: pl.Limit}
+	var sc catalog.Scan
+	if spec != nil {
+		sc, err = spec.Replay(ctx, t, req, what)
+	} else {
+		sc, err = t.Scan(ctx, req)
+	}
 	if err != nil {
 		return nil, err
 	}
-	p := sc.(*scan).p
+	s, ok := sc.(*scan)
+	if !ok {
+		return nil, errs.Internalf("%s: re-planning gave a %T", what, sc)
+	}
+	p := s.p
 	if p.sql != pl.SQL {
 		return nil, errs.Invalidf("flightsql table %s changed since the plan was made (planned %s, now %s)", t.name, pl.SQL, p.sql)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush"
 )
 
 // bindArg converts a filter literal to the value pgx binds: bool, int64,
@@ -149,7 +150,9 @@ func decodeArg(w wireArg) (any, error) {
 
 // partitionWire is a partition's encoding: metadata only (the SQL text,
 // its bind values, the ctid range, and the plan it came from: projection,
-// filters, limit), never a connection. Version 1.
+// filters, limit, and for a pushed TopN or aggregate the request it came
+// from), never a connection. Version sqlpush.WireVersion, decoded
+// strictly (unknown fields are errors).
 //
 // The receiving node does not trust the SQL text: it re-plans the partition
 // from the projection, filters and range on its own table and refuses the
@@ -168,6 +171,9 @@ type partitionWire struct {
 	Lo      int64             `json:"lo"`
 	Hi      int64             `json:"hi"`
 	Ranges  int               `json:"ranges,omitempty"`
+	// Pushed is the pushed TopN or aggregate (nil: a plain scan). For an
+	// aggregate Proj indexes its output and Cols is empty.
+	Pushed *sqlpush.WireSpec `json:"pushed,omitempty"`
 }
 
 // wireCol pins a projected column: the decoding node checks that its own
@@ -178,8 +184,6 @@ type wireCol struct {
 	Mod  int32  `json:"m"`
 }
 
-const partitionVersion = 1
-
 // EncodePartition encodes a partition of this table's scans as JSON
 // metadata: SQL text, bind values, ctid range, and the projection,
 // filters and limit it was planned from.
@@ -188,12 +192,19 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 	if !ok || pp == nil || pp.scan == nil {
 		return nil, errs.Invalidf("postgres table %s: cannot encode a partition of type %T", t.Name(), p)
 	}
-	if pp.scan.pushed {
-		return nil, errs.NotImplementedf("postgres table %s: a partition of a pushed-down ORDER BY or GROUP BY cannot be encoded (run it on the node that planned it)", t.Name())
+	if pp.t.src != t.src || pp.t.rel.Name != t.rel.Name {
+		return nil, errs.Invalidf("postgres table %s: cannot encode a partition of table %s", t.Name(), pp.t.Name())
 	}
 	w := partitionWire{
-		V: partitionVersion, Schema: pp.t.src.schema, Table: pp.t.rel.Name, SQL: pp.sql,
+		V: sqlpush.WireVersion, Schema: pp.t.src.schema, Table: pp.t.rel.Name, SQL: pp.sql,
 		Proj: pp.scan.proj, Limit: pp.scan.limit, Lo: pp.lo, Hi: pp.hi, Ranges: pp.scan.ranges,
+	}
+	if spec := pp.scan.spec; spec != nil {
+		ws, err := spec.Encode()
+		if err != nil {
+			return nil, errs.Wrap(err, err, "postgres table %s: encoding a pushed-down partition", t.Name())
+		}
+		w.Pushed = ws
 	}
 	for _, f := range pp.scan.filters {
 		raw, err := internal.EncodeExpr(f)
@@ -210,6 +221,9 @@ func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 		w.Args = append(w.Args, wa)
 	}
 	for _, c := range pp.scan.proj {
+		if w.Pushed != nil && w.Pushed.Kind != "topn" {
+			break // an aggregate's output columns are not table columns
+		}
 		col := pp.t.rel.Columns[c]
 		w.Cols = append(w.Cols, wireCol{Name: col.Name, OID: col.OID, Mod: col.TypMod})
 	}
@@ -226,15 +240,26 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (p catalog.Parti
 			p, err = nil, errs.Invalidf("postgres table %s: malformed partition encoding", t.Name())
 		}
 	}()
+	what := "postgres table " + t.Name()
 	var w partitionWire
-	if err := json.Unmarshal(data, &w); err != nil {
-		return nil, errs.Wrap(errs.ErrInvalid, err, "postgres table %s: malformed partition encoding", t.Name())
+	if err := sqlpush.StrictUnmarshal(data, &w, what); err != nil {
+		return nil, err
 	}
-	if w.V != partitionVersion {
-		return nil, errs.Invalidf("postgres table %s: partition encoding version %d, want %d", t.Name(), w.V, partitionVersion)
+	if err := sqlpush.CheckVersion(w.V, what); err != nil {
+		return nil, err
+	}
+	spec, err := sqlpush.DecodeSpec(w.Pushed, what)
+	if err != nil {
+		return nil, err
 	}
 	if w.Schema != t.src.schema || w.Table != t.rel.Name {
 		return nil, errs.Invalidf("postgres table %s: the partition reads %s.%s", t.Name(), w.Schema, w.Table)
+	}
+	if spec != nil && spec.Agg != nil {
+		if len(w.Cols) != 0 || len(w.Filters) != 0 || w.Lo != -1 || w.Hi != -1 || w.Ranges != 0 {
+			return nil, errs.Invalidf("postgres table %s: a pushed aggregate's partition has table columns, filters or a ctid range", t.Name())
+		}
+		return t.decodePushed(w, spec, nil, what)
 	}
 	if w.Proj == nil || len(w.Proj) != len(w.Cols) {
 		return nil, errs.Invalidf("postgres table %s: partition columns do not match its projection", t.Name())
@@ -256,6 +281,12 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (p catalog.Parti
 		}
 		req.Filters = append(req.Filters, f)
 	}
+	if spec != nil {
+		if w.Lo != -1 || w.Hi != -1 || w.Ranges != 0 {
+			return nil, errs.Invalidf("postgres table %s: a pushed TopN's partition has a ctid range", t.Name())
+		}
+		return t.decodePushed(w, spec, req.Filters, what)
+	}
 	var ranges [][2]int64
 	if w.Lo != -1 || w.Hi != -1 {
 		if w.Lo < 0 || (w.Hi != -1 && w.Hi <= w.Lo) || w.Ranges < 2 {
@@ -263,23 +294,50 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (p catalog.Parti
 		}
 		ranges = [][2]int64{{w.Lo, w.Hi}}
 	}
-	sc, err := t.plan(req, ranges, nil)
+	sc, err := t.plan(req, ranges, nil, nil)
 	if err != nil {
 		return nil, errs.Wrap(errs.ErrInvalid, err, "postgres table %s: cannot re-plan the partition", t.Name())
 	}
 	pp := sc.parts[0].(*partition)
+	if err := t.sameQuery(pp, w); err != nil {
+		return nil, err
+	}
+	sc.ranges = w.Ranges
+	return pp, nil
+}
+
+// decodePushed re-pushes an encoded TopN or aggregate into this table
+// (sqlpush.Spec.Replay) and checks that it plans the encoded query.
+func (t *Table) decodePushed(w partitionWire, spec *sqlpush.Spec, filters []expr.Expr, what string) (catalog.Partition, error) {
+	sc, err := spec.Replay(context.Background(), t, catalog.ScanRequest{Projection: w.Proj, Filters: filters, Limit: w.Limit}, what)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := sc.(*Scan)
+	if !ok || len(s.parts) != 1 {
+		return nil, errs.Internalf("%s: a pushed-down scan planned %T", what, sc)
+	}
+	pp := s.parts[0].(*partition)
+	if err := t.sameQuery(pp, w); err != nil {
+		return nil, err
+	}
+	return pp, nil
+}
+
+// sameQuery checks that a re-planned partition sends exactly the encoded
+// SQL and bind values.
+func (t *Table) sameQuery(pp *partition, w partitionWire) error {
 	if pp.sql != w.SQL {
-		return nil, errs.Invalidf("postgres table %s: the partition's SQL does not match its plan (forged, or planned by another version)", t.Name())
+		return errs.Invalidf("postgres table %s: the partition's SQL does not match its plan (forged, planned by another version, or the table changed): planned %s, now %s", t.Name(), w.SQL, pp.sql)
 	}
 	if len(pp.args) != len(w.Args) {
-		return nil, errs.Invalidf("postgres table %s: the partition's bind values do not match its plan", t.Name())
+		return errs.Invalidf("postgres table %s: the partition's bind values do not match its plan", t.Name())
 	}
 	for i, a := range pp.args {
 		wa, err := encodeArg(a)
 		if err != nil || wa != w.Args[i] {
-			return nil, errs.Invalidf("postgres table %s: the partition's bind value $%d does not match its plan", t.Name(), i+1)
+			return errs.Invalidf("postgres table %s: the partition's bind value $%d does not match its plan", t.Name(), i+1)
 		}
 	}
-	sc.ranges = w.Ranges
-	return pp, nil
+	return nil
 }

@@ -18,7 +18,7 @@ var (
 // push describes the table to the shared TopN/aggregate planning: columns
 // are read by colSQL, as in pushed filters.
 func (t *Table) push() *sqlpush.Table {
-	return &sqlpush.Table{Dialect: dialect, What: "postgres table " + t.Name(), Schema: t.schema, Col: t.colSQL}
+	return &sqlpush.Table{Dialect: dialect, What: "postgres table " + t.Name(), Schema: t.schema, Col: t.colSQL, Codec: t}
 }
 
 // PushTopN takes an ORDER BY + LIMIT when every key is a column that
@@ -33,8 +33,8 @@ func (t *Table) push() *sqlpush.Table {
 //
 // never split into ctid ranges. No I/O; safe for concurrent use.
 func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error) {
-		return t.plan(req, nil, order)
+	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *sqlpush.Spec) (catalog.Scan, error) {
+		return t.plan(req, nil, order, spec)
 	})
 }
 
@@ -62,7 +62,6 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 		}
 		return t.aggDecoder(o), true
 	}
-	filters := append([]expr.Expr(nil), req.Filters...)
 	plan := func(p sqlpush.Plan, decs []decodeFunc) (catalog.Scan, error) {
 		sql := p.Query.SQL(dialect)
 		if len(p.Proj) == 0 {
@@ -70,16 +69,15 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 			sql = "SELECT count(*) FROM (" + sql + ") AS q"
 		}
 		sc := &Scan{
-			table:   t,
-			schema:  p.Schema,
-			decs:    decs,
-			proj:    p.Proj,
-			filters: filters,
-			limit:   p.Limit,
-			base:    sql,
-			args:    args,
-			count:   len(p.Proj) == 0,
-			pushed:  true,
+			table:  t,
+			schema: p.Schema,
+			decs:   decs,
+			proj:   p.Proj,
+			limit:  p.Limit,
+			base:   sql,
+			args:   args,
+			count:  len(p.Proj) == 0,
+			spec:   p.Spec,
 		}
 		sc.parts = []catalog.Partition{&partition{t: t, scan: sc, sql: sql, args: args, lo: -1, hi: -1}}
 		return sc, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush"
 )
 
 // Table is one remote table or view. Its schema is the remote columns as
@@ -121,14 +122,15 @@ func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) 
 // more than partition_rows rows) are split into ctid page ranges, one
 // partition each. No I/O.
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	return t.plan(req, t.pageRanges(req.Limit), nil)
+	return t.plan(req, t.pageRanges(req.Limit), nil, nil)
 }
 
 // plan renders the scan's SQL: one query per ctid range, or one for the
 // whole table when ranges is empty; order (a pushed TopN's keys) is added
-// to every query. DecodePartition re-plans an encoded partition through the
-// same function and insists on the same SQL.
-func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64, order []sqlgen.OrderItem) (*Scan, error) {
+// to every query, and spec (the pushed TopN's request) kept for the
+// partitions' encoding. DecodePartition re-plans an encoded partition
+// through the same function and insists on the same SQL.
+func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64, order []sqlgen.OrderItem, spec *sqlpush.Spec) (*Scan, error) {
 	n := len(t.rel.Columns)
 	proj := req.Projection
 	if proj == nil {
@@ -167,7 +169,7 @@ func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64, order []sqlgen.
 		base:    buildSQL(q),
 		args:    args,
 		count:   len(proj) == 0,
-		pushed:  len(order) > 0,
+		spec:    spec,
 	}
 	if len(ranges) == 0 {
 		sc.parts = []catalog.Partition{&partition{t: t, scan: sc, sql: sc.base, args: args, lo: -1, hi: -1}}
@@ -260,9 +262,11 @@ type Scan struct {
 	base    string // the SQL without ctid ranges
 	args    []any
 	count   bool
-	// pushed: the SQL carries a pushed ORDER BY or GROUP BY, which the
-	// partition encoding cannot describe.
-	pushed bool
+	// spec is the pushed ORDER BY or GROUP BY the SQL carries (nil: a
+	// plain scan); the partition encoding carries it too. For a pushed
+	// aggregate proj and limit index and bound its output, and filters
+	// are the spec's (the scan itself has none).
+	spec   *sqlpush.Spec
 	parts  []catalog.Partition
 	ranges int
 }

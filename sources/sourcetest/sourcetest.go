@@ -861,6 +861,18 @@ func ReadRows(t testing.TB, tbl catalog.Table, req catalog.ScanRequest, mem memo
 	return RowStrings(bs)
 }
 
+// ReadPartitionRows opens one partition of a scan whose schema is schema
+// and returns its rows as canonical strings, in read order. It fails t on
+// any error (the reader's included).
+func ReadPartitionRows(t testing.TB, p catalog.Partition, schema *arrow.Schema, mem memory.Allocator) []string {
+	t.Helper()
+	rows, _, err := readPartition(context.Background(), p, schema, mem)
+	if err != nil {
+		t.Fatalf("reading a partition: %v", err)
+	}
+	return rows
+}
+
 func readScanBatches(t testing.TB, scan catalog.Scan, mem memory.Allocator) []arrow.RecordBatch {
 	t.Helper()
 	var out []arrow.RecordBatch

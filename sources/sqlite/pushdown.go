@@ -20,7 +20,7 @@ var (
 // push describes the table to the shared TopN/aggregate planning: columns
 // are read through the same coercing expressions (filterCol) as filters.
 func (t *Table) push() *sqlpush.Table {
-	return &sqlpush.Table{Dialect: sqlgen.SQLite, What: "sqlite table " + t.name, Schema: t.schema, Col: t.filterCol}
+	return &sqlpush.Table{Dialect: sqlgen.SQLite, What: "sqlite table " + t.name, Schema: t.schema, Col: t.filterCol, Codec: t}
 }
 
 // PushTopN takes an ORDER BY + LIMIT when every key orders in SQLite
@@ -32,8 +32,8 @@ func (t *Table) push() *sqlpush.Table {
 // placement is explicit (NULLS FIRST/LAST). The returned table reads one
 // query, never split into rowid ranges. No I/O; safe for concurrent use.
 func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
-	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error) {
-		return t.plan(req, order)
+	return t.push().PushTopN(req, func(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *sqlpush.Spec) (catalog.Scan, error) {
+		return t.plan(req, order, spec)
 	})
 }
 
@@ -74,7 +74,8 @@ func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool
 		return &aggScan{
 			schema: p.Schema,
 			sql:    q,
-			parts:  []catalog.Partition{&partition{t: t, schema: p.Schema, kinds: kinds, sql: q, args: args, pushed: true}},
+			parts: []catalog.Partition{&partition{t: t, schema: p.Schema, kinds: kinds, sql: q, args: args, spec: p.Spec,
+				plan: plan{V: sqlpush.WireVersion, Table: t.name, Projection: p.Proj, Limit: p.Limit, SQL: q}}},
 		}, nil
 	}
 	return sqlpush.PushAggregate(t.push(), req, sqlgen.SQLite.QuoteIdent(t.name), where, kind, plan)

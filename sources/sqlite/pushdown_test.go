@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,8 +11,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
 	"github.com/quiverdb/quiver/sources/internal/sqlpush/pushtest"
+	"github.com/quiverdb/quiver/sources/sourcetest"
 	"github.com/quiverdb/quiver/sources/sqlite"
 )
 
@@ -55,24 +58,54 @@ func TestPushdownMatchesEngine(t *testing.T) {
 	pushtest.Check(t, on, off, liteOpts, cases, mem)
 }
 
-// TestPushedPartitionsAreNotEncoded: the partition codec describes plain
-// scans only; a pushed TopN or aggregate refuses to be shipped rather than
-// being re-planned as something else.
-func TestPushedPartitionsAreNotEncoded(t *testing.T) {
-	tbl := open(t, makeFile(t, 20), sqlite.Config{})
-	top, ok, err := tbl.PushTopN(catalog.TopNRequest{Keys: []catalog.SortKey{{Column: 0, NullsFirst: true}}, Limit: 3})
+// TestPushedPartitionsRoundTrip: a pushed TopN's and a pushed aggregate's
+// partitions encode as metadata and decode on another instance of the
+// table into the same query; a tampered encoding is ErrInvalid.
+func TestPushedPartitionsRoundTrip(t *testing.T) {
+	path := makeFile(t, 50)
+	tbl := open(t, path, sqlite.Config{})
+	other := open(t, path, sqlite.Config{})
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	top, ok, err := tbl.PushTopN(catalog.TopNRequest{Keys: []catalog.SortKey{{Column: 0, Desc: true}}, Limit: 3})
 	if err != nil || !ok {
 		t.Fatalf("PushTopN: ok=%v err=%v", ok, err)
 	}
-	sc, err := top.Scan(context.Background(), catalog.ScanRequest{Limit: -1})
+	sc, err := top.Scan(context.Background(), catalog.ScanRequest{Projection: []int{1, 0}, Limit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tbl.EncodePartition(sc.Partitions()[0]); err == nil {
-		t.Fatal("encoding a pushed TopN partition must fail")
-	}
 	if d := sc.(interface{ Describe() string }).Describe(); !strings.Contains(d, "ORDER BY") || !strings.Contains(d, "LIMIT 3") {
 		t.Fatalf("Describe: %s", d)
+	}
+	data, err := tbl.EncodePartition(sc.Partitions()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"pushed":{"kind":"topn"`) || !strings.Contains(string(data), `"desc":true`) {
+		t.Fatalf("encoding lacks the pushed TopN: %s", data)
+	}
+	p, err := other.DecodePartition(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sourcetest.ReadPartitionRows(t, p, sc.Schema(), mem)
+	want := sourcetest.ReadPartitionRows(t, sc.Partitions()[0], sc.Schema(), mem)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) != 3 || !strings.HasSuffix(got[0], "| 50") {
+		t.Fatalf("decoded TopN rows %v, want %v", got, want)
+	}
+	for _, bad := range []string{
+		strings.Replace(string(data), `"desc":true`, `"desc":false`, 1), // another query than the SQL says
+		strings.Replace(string(data), `"kind":"topn"`, `"kind":"window"`, 1),
+		strings.Replace(string(data), `"v":2`, `"v":3`, 1),
+		strings.Replace(string(data), `"pushed":{`, `"pushed":{"hint":1,`, 1),
+		strings.Replace(string(data), `"table":`, `"extra":1,"table":`, 1),
+	} {
+		if _, err := other.DecodePartition(context.Background(), []byte(bad)); !errors.Is(err, errs.ErrInvalid) {
+			t.Errorf("decoding %s: %v, want ErrInvalid", bad, err)
+		} else if strings.Contains(bad, "hint") && !strings.Contains(err.Error(), `"hint"`) {
+			t.Errorf("unknown field error does not name it: %v", err)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
+	"github.com/quiverdb/quiver/sources/internal/sqlpush"
 )
 
 // Table is one SQLite table or view: a snapshot of its definition taken
@@ -189,8 +190,10 @@ func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) 
 	return out, nil
 }
 
-// plan is everything a partition needs, as metadata.
+// plan is everything a partition needs, as metadata (version
+// sqlpush.WireVersion; decoded strictly, unknown fields are errors).
 type plan struct {
+	V          int               `json:"v"`
 	Table      string            `json:"table"`
 	Projection []int             `json:"projection"`
 	Filters    []json.RawMessage `json:"filters,omitempty"`
@@ -201,16 +204,20 @@ type plan struct {
 	// SQL is the statement sent, checked again on decode (a changed table
 	// definition is an error, not a silently different query).
 	SQL string `json:"sql"`
+	// Pushed is the pushed TopN or aggregate the query comes from (nil:
+	// a plain scan). Projection and Limit then index and bound its output.
+	Pushed *sqlpush.WireSpec `json:"pushed,omitempty"`
 }
 
 // Scan plans the query; it does no I/O.
 func (t *Table) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	return t.plan(req, nil)
+	return t.plan(req, nil, nil)
 }
 
 // plan renders the scan's queries; order (a pushed TopN's keys, always
-// with a limit) is added to each.
-func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error) {
+// with a limit) is added to each, and spec (that TopN's request) kept for
+// the partitions' encoding.
+func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *sqlpush.Spec) (catalog.Scan, error) {
 	proj, err := internal.Project(t.name, t.schema, req.Projection)
 	if err != nil {
 		return nil, err
@@ -232,8 +239,8 @@ func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog
 			a = append(a, *hi)
 		}
 		q := sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(proj.Columns), where, order, req.Limit)
-		p := &partition{t: t, schema: proj.Schema, kinds: t.kinds(proj.Columns), sql: q, args: a, pushed: len(order) > 0,
-			plan: plan{Table: t.name, Projection: proj.Columns, Limit: req.Limit, Lo: lo, Hi: hi, SQL: q}}
+		p := &partition{t: t, schema: proj.Schema, kinds: t.kinds(proj.Columns), sql: q, args: a, spec: spec,
+			plan: plan{V: sqlpush.WireVersion, Table: t.name, Projection: proj.Columns, Limit: req.Limit, Lo: lo, Hi: hi, SQL: q}}
 		for _, f := range req.Filters {
 			enc, err := internal.EncodeExpr(f)
 			if err != nil {
@@ -322,9 +329,9 @@ type partition struct {
 	sql    string
 	args   []any
 	plan   plan
-	// pushed: the SQL carries a pushed ORDER BY or GROUP BY, which plan
-	// cannot describe (such partitions are not encoded).
-	pushed bool
+	// spec is the pushed ORDER BY or GROUP BY the SQL carries (nil: a
+	// plain scan); the encoding carries it too.
+	spec *sqlpush.Spec
 }
 
 // kinds returns the read kinds of the given table columns.
@@ -341,27 +348,41 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (array.Recor
 	return p.t.open(ctx, mem, p)
 }
 
-// EncodePartition encodes a partition as metadata: projection, filters,
-// limit, rowid range and the SQL text.
+// EncodePartition encodes a partition as metadata: projection, filters
+// (their values typed, never spliced into SQL), limit, rowid range, the
+// SQL text and, for a pushed TopN or aggregate, the request it came from
+// (sqlpush.Spec: keys, directions, NULL placement, group keys, aggregate
+// calls, output schema).
 func (t *Table) EncodePartition(p catalog.Partition) ([]byte, error) {
 	sp, ok := p.(*partition)
-	if !ok || sp.t.name != t.name {
-		return nil, errs.Invalidf("sqlite table %s: cannot encode a partition of another table", t.name)
+	if !ok || sp == nil || sp.t.name != t.name || sp.t.src.name != t.src.name {
+		return nil, errs.Invalidf("sqlite table %s: cannot encode a partition of another table (%T)", t.name, p)
 	}
-	if sp.pushed {
-		return nil, errs.NotImplementedf("sqlite table %s: a partition of a pushed-down ORDER BY or GROUP BY cannot be encoded (run it on the node that planned it)", t.name)
+	pl := sp.plan
+	if sp.spec != nil {
+		w, err := sp.spec.Encode()
+		if err != nil {
+			return nil, errs.Wrap(err, err, "sqlite table %s: encoding a pushed-down partition", t.name)
+		}
+		pl.Pushed = w
 	}
-	return json.Marshal(sp.plan)
+	return json.Marshal(pl)
 }
 
 // DecodePartition rebuilds a partition on this table, re-deriving the SQL
-// and bind values; a plan whose SQL differs from what this table would send
-// (its definition changed) is an error.
-func (t *Table) DecodePartition(_ context.Context, data []byte) (cp catalog.Partition, err error) {
+// and bind values (a pushed TopN or aggregate is pushed into this table
+// again, sqlpush.Spec.Replay); a plan whose SQL differs from what this
+// table would send (its definition changed, or the encoding was forged) is
+// errs.ErrInvalid, as are unknown versions and fields.
+func (t *Table) DecodePartition(ctx context.Context, data []byte) (cp catalog.Partition, err error) {
 	defer internal.Recover(&err, "decoding a partition of sqlite table %s", t.name)
+	what := "sqlite table " + t.name
 	var pl plan
-	if err := json.Unmarshal(data, &pl); err != nil {
-		return nil, errs.Wrap(errs.ErrInvalid, err, "sqlite table %s: malformed partition", t.name)
+	if err := sqlpush.StrictUnmarshal(data, &pl, what); err != nil {
+		return nil, err
+	}
+	if err := sqlpush.CheckVersion(pl.V, what); err != nil {
+		return nil, err
 	}
 	if pl.Table != t.name {
 		return nil, errs.Invalidf("sqlite table %s: partition belongs to table %q", t.name, pl.Table)
@@ -372,7 +393,29 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (cp catalog.Part
 			return nil, err
 		}
 	}
-	sc, err := t.Scan(context.Background(), catalog.ScanRequest{Projection: pl.Projection, Filters: filters, Limit: pl.Limit})
+	spec, err := sqlpush.DecodeSpec(pl.Pushed, what)
+	if err != nil {
+		return nil, err
+	}
+	if spec != nil {
+		if pl.Lo != nil || pl.Hi != nil {
+			return nil, errs.Invalidf("sqlite table %s: a pushed-down partition has no rowid range", t.name)
+		}
+		sc, err := spec.Replay(ctx, t, catalog.ScanRequest{Projection: pl.Projection, Filters: filters, Limit: pl.Limit}, what)
+		if err != nil {
+			return nil, err
+		}
+		parts := sc.Partitions()
+		if len(parts) != 1 {
+			return nil, errs.Internalf("sqlite table %s: a pushed-down scan planned %d partitions", t.name, len(parts))
+		}
+		p := parts[0].(*partition)
+		if p.sql != pl.SQL {
+			return nil, errs.Invalidf("sqlite table %s changed since the plan was made (planned %s, now %s)", t.name, pl.SQL, p.sql)
+		}
+		return p, nil
+	}
+	sc, err := t.Scan(ctx, catalog.ScanRequest{Projection: pl.Projection, Filters: filters, Limit: pl.Limit})
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,11 @@ type Table struct {
 	// exactly (MySQL, Quiver) although sqlgen's dialect has no DECIMAL
 	// cast; decimal keys, MIN/MAX and COUNT(DISTINCT) are then pushed.
 	ExactDecimals bool
+	// Codec, when set, is the provider table's partition codec: the
+	// tables PushTopN and PushAggregate return implement
+	// catalog.PartitionCodec through it (their partitions encode as their
+	// Spec plus the provider's metadata; see codec.go).
+	Codec catalog.PartitionCodec
 }
 
 // extraKey reports whether a value of type typ orders and groups remotely
@@ -289,6 +294,9 @@ type Plan struct {
 	// aggregate its SELECT list is count(*) (one row, even over no rows);
 	// of a grouped one it is empty (SELECT 1: one row per group).
 	Query sqlgen.Query
+	// Spec is the pushed request the scan comes from (AggTable.Scan sets
+	// it), for the provider's partition encoding.
+	Spec *Spec
 }
 
 // Plan plans a scan of the aggregate: req.Projection indexes the output
@@ -327,8 +335,9 @@ func (a *Aggregate) Plan(req catalog.ScanRequest, from string, where []string) (
 }
 
 // PlanFunc plans a provider's read of its table with a pushed ORDER BY
-// (req.Limit is the TopN's, or lower). It must do no I/O.
-type PlanFunc func(req catalog.ScanRequest, order []sqlgen.OrderItem) (catalog.Scan, error)
+// (req.Limit is the TopN's, or lower); spec is the pushed request, which
+// the provider's partitions keep for their encoding. It must do no I/O.
+type PlanFunc func(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *Spec) (catalog.Scan, error)
 
 // PushTopN is catalog.TopNPushdowner.PushTopN for a provider table: it
 // translates the keys (Table.TopN) and returns a Table that plans its reads
@@ -339,7 +348,8 @@ func (t *Table) PushTopN(req catalog.TopNRequest, plan PlanFunc) (catalog.Table,
 	if !ok || err != nil {
 		return nil, false, err
 	}
-	return &topNTable{schema: t.Schema, order: order, limit: req.Limit, plan: plan}, true, nil
+	r := catalog.TopNRequest{Keys: append([]catalog.SortKey(nil), req.Keys...), Limit: req.Limit}
+	return &topNTable{schema: t.Schema, order: order, spec: &Spec{TopN: &r}, plan: plan, codec: t.Codec}, true, nil
 }
 
 // topNTable is a provider table restricted to its first limit rows in
@@ -347,8 +357,9 @@ func (t *Table) PushTopN(req catalog.TopNRequest, plan PlanFunc) (catalog.Table,
 type topNTable struct {
 	schema *arrow.Schema
 	order  []sqlgen.OrderItem
-	limit  int64
+	spec   *Spec // spec.TopN is the request
 	plan   PlanFunc
+	codec  catalog.PartitionCodec
 }
 
 // Schema is the provider table's schema.
@@ -356,10 +367,35 @@ func (x *topNTable) Schema() *arrow.Schema { return x.schema }
 
 // Scan plans the ordered, limited query (a lower req.Limit wins). No I/O.
 func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Scan, error) {
-	if req.Limit < 0 || req.Limit > x.limit {
-		req.Limit = x.limit
+	if limit := x.spec.TopN.Limit; req.Limit < 0 || req.Limit > limit {
+		req.Limit = limit
 	}
-	return x.plan(req, x.order)
+	return x.plan(req, x.order, x.spec)
+}
+
+// EncodePartition encodes a partition of this table's scans through the
+// provider table's codec (the pushed TopN travels with it).
+func (x *topNTable) EncodePartition(p catalog.Partition) ([]byte, error) {
+	return encodeVia(x.codec, p)
+}
+
+// DecodePartition decodes through the provider table's codec.
+func (x *topNTable) DecodePartition(ctx context.Context, data []byte) (catalog.Partition, error) {
+	return decodeVia(ctx, x.codec, data)
+}
+
+func encodeVia(c catalog.PartitionCodec, p catalog.Partition) ([]byte, error) {
+	if c == nil {
+		return nil, errs.NotImplementedf("sqlpush: this pushed scan's partitions cannot be encoded")
+	}
+	return c.EncodePartition(p)
+}
+
+func decodeVia(ctx context.Context, c catalog.PartitionCodec, data []byte) (catalog.Partition, error) {
+	if c == nil {
+		return nil, errs.NotImplementedf("sqlpush: this pushed scan's partitions cannot be decoded")
+	}
+	return c.DecodePartition(ctx, data)
 }
 
 // AggTable is the catalog.Table of a pushed GROUP BY (the result of
@@ -371,6 +407,12 @@ func (x *topNTable) Scan(_ context.Context, req catalog.ScanRequest) (catalog.Sc
 type AggTable[D any] struct {
 	Agg *Aggregate
 	Out []D
+	// Spec is the pushed request (with the TopN over the groups once
+	// pushed); Plan receives it in Plan.Spec.
+	Spec *Spec
+	// Codec is the provider table's partition codec (nil: partitions
+	// are not encodable).
+	Codec catalog.PartitionCodec
 	// From is the quoted table and Where the rendered filters.
 	From  string
 	Where []string
@@ -391,7 +433,20 @@ func (a *AggTable[D]) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, er
 	}
 	b := *a
 	b.Agg = agg
+	r := catalog.TopNRequest{Keys: append([]catalog.SortKey(nil), req.Keys...), Limit: req.Limit}
+	b.Spec = &Spec{Agg: a.Spec.Agg, GroupTopN: &r}
 	return &b, true, nil
+}
+
+// EncodePartition encodes a partition of this table's scans through the
+// provider table's codec (the pushed aggregate travels with it).
+func (a *AggTable[D]) EncodePartition(p catalog.Partition) ([]byte, error) {
+	return encodeVia(a.Codec, p)
+}
+
+// DecodePartition decodes through the provider table's codec.
+func (a *AggTable[D]) DecodePartition(ctx context.Context, data []byte) (catalog.Partition, error) {
+	return decodeVia(ctx, a.Codec, data)
 }
 
 // Scan plans the grouped query with the projection (indexes into Schema)
@@ -401,6 +456,7 @@ func (a *AggTable[D]) Scan(_ context.Context, req catalog.ScanRequest) (catalog.
 	if err != nil {
 		return nil, err
 	}
+	p.Spec = a.Spec
 	out := make([]D, len(p.Proj))
 	for i, c := range p.Proj {
 		out[i] = a.Out[c]
@@ -425,5 +481,9 @@ func PushAggregate[D any](t *Table, req catalog.AggregateRequest, from string, w
 			return nil, false, nil
 		}
 	}
-	return &AggTable[D]{Agg: agg, Out: outs, From: from, Where: where, Plan: plan}, true, nil
+	r := req
+	r.Filters = append([]expr.Expr(nil), req.Filters...)
+	r.GroupBy = append([]expr.Expr(nil), req.GroupBy...)
+	r.Aggs = append([]expr.AggregateCall(nil), req.Aggs...)
+	return &AggTable[D]{Agg: agg, Out: outs, Spec: &Spec{Agg: &r}, Codec: t.Codec, From: from, Where: where, Plan: plan}, true, nil
 }
