@@ -46,7 +46,7 @@ func newGrouper(types []arrow.DataType) (grouper, error) {
 	if len(types) == 1 {
 		switch k := kindOf(types[0]); k {
 		case kI8, kI16, kI32, kI64, kU8, kU16, kU32, kU64, kF32, kF64:
-			return &fixedGrouper{k: k, m: map[uint64]int32{}, null: -1}, nil
+			return &fixedGrouper{k: k, m: newU64Map(), null: -1}, nil
 		case kString, kLargeString:
 			return &stringGrouper{m: map[string]int32{}, null: -1}, nil
 		}
@@ -87,7 +87,7 @@ func (b *idBuffers) reset(n int) {
 type fixedGrouper struct {
 	idBuffers
 	k    kind
-	m    map[uint64]int32
+	m    *u64Map
 	null int32 // the NULL key's group, -1 until seen
 	n    int32
 	// dense maps small non-negative integer keys straight to id+1.
@@ -159,11 +159,9 @@ func assignFixed[T arrow.FixedWidthType](g *fixedGrouper, vals []T, v validity, 
 			ids[i] = id
 			continue
 		}
-		id, ok := g.m[k]
+		id, ok := g.m.getOrPut(k, g.n)
 		if !ok {
-			id = g.n
 			g.n++
-			g.m[k] = id
 			g.newRows = append(g.newRows, int32(i))
 		}
 		ids[i] = id
@@ -172,7 +170,7 @@ func assignFixed[T arrow.FixedWidthType](g *fixedGrouper, vals []T, v validity, 
 
 func (g *fixedGrouper) groups() int { return int(g.n) }
 func (g *fixedGrouper) size() int64 {
-	return int64(len(g.m))*(8+mapEntryOverhead) + 4*int64(len(g.dense))
+	return g.m.bytes() + 4*int64(len(g.dense))
 }
 
 // stringGrouper groups by one STRING/BINARY column using the bytes as the

@@ -29,7 +29,7 @@ func newJoinTable(keys []arrow.Array) joinTable {
 	if len(keys) == 1 {
 		switch k := kindOf(keys[0].DataType()); k {
 		case kI8, kI16, kI32, kI64, kU8, kU16, kU32, kU64, kF32, kF64:
-			return &fixedJoinTable{k: k, m: map[uint64]int32{}}
+			return &fixedJoinTable{k: k, m: newU64Map()}
 		case kString, kLargeString:
 			return &stringJoinTable{m: map[string]int32{}}
 		}
@@ -50,7 +50,7 @@ func newJoinTable(keys []arrow.Array) joinTable {
 // key - lo instead of hashing: one load per probe and no map probing.
 type fixedJoinTable struct {
 	k kind
-	m map[uint64]int32
+	m *u64Map
 	// dense, when non-nil, replaces m: dense[key-lo] is the first build row
 	// with that key, or -1. Keys are the widened bits compared as int64,
 	// so the range arithmetic wraps consistently for every kind.
@@ -140,7 +140,7 @@ func widenAll[T arrow.FixedWidthType](vals []T, out []uint64, widen func(T) uint
 
 func (t *fixedJoinTable) insert(keys []arrow.Array, nulls []bool, next []int32) {
 	bits := fixedBits(t.k, keys[0], nil)
-	if t.dense == nil && len(t.m) == 0 {
+	if t.dense == nil && t.m.len() == 0 {
 		t.chooseDense(bits, nulls)
 	}
 	if t.dense != nil {
@@ -160,12 +160,11 @@ func (t *fixedJoinTable) insert(keys []arrow.Array, nulls []bool, next []int32) 
 			next[r] = -1
 			continue
 		}
-		if h, ok := t.m[bits[r]]; ok {
+		if h, ok := t.m.put(bits[r], int32(r)); ok {
 			next[r] = h
 		} else {
 			next[r] = -1
 		}
-		t.m[bits[r]] = int32(r)
 	}
 }
 
@@ -187,7 +186,7 @@ func (t *fixedJoinTable) lookup(keys []arrow.Array, nulls []bool, first []int32)
 			first[i] = -1
 			continue
 		}
-		if h, ok := t.m[b]; ok {
+		if h, ok := t.m.get(b); ok {
 			first[i] = h
 		} else {
 			first[i] = -1
@@ -196,7 +195,7 @@ func (t *fixedJoinTable) lookup(keys []arrow.Array, nulls []bool, first []int32)
 }
 
 func (t *fixedJoinTable) size() int64 {
-	return 4*int64(len(t.dense)) + int64(len(t.m))*(8+mapEntryOverhead)
+	return 4*int64(len(t.dense)) + t.m.bytes()
 }
 
 // stringJoinTable is the table for one STRING/BINARY key (lookups do not
