@@ -1,7 +1,9 @@
 // Package catalog holds Quiver's provider contract: what a data source must
 // do to be queried (Table, Scan, Partition), the optional abilities the
 // planner discovers by type assertion (filter, TopN and aggregate pushdown,
-// statistics, partition encoding, keys, writes), the catalog → schema → table lookup, and the registry of
+// statistics, partition encoding, keys, writes: Insertable, Creatable,
+// Rewritable and Truncatable for DELETE/UPDATE/TRUNCATE, Indexable index
+// metadata, ViewStore views), the catalog → schema → table lookup, and the registry of
 // provider factories. It is contracts only: no provider lives here.
 //
 // The model is Apache DataFusion's TableProvider. The three rules that matter:

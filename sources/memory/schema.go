@@ -18,6 +18,7 @@ type Schema struct {
 	name   string
 	mu     sync.RWMutex
 	tables map[string]*Table
+	views  map[string]catalog.ViewDef // views.go; shares the tables' namespace
 }
 
 var (
@@ -100,6 +101,12 @@ func (s *Schema) CreateTable(_ context.Context, name string, schema *arrow.Schem
 			return errs.New(errs.ErrAlreadyExists, "table %s.%s already exists", s.name, k)
 		}
 	}
+	if k, ok := s.viewKey(name); ok {
+		if ifNotExists {
+			return nil
+		}
+		return errs.New(errs.ErrAlreadyExists, "table %s.%s already exists (it is a view)", s.name, k)
+	}
 	s.tables[name] = t
 	return nil
 }
@@ -114,6 +121,9 @@ func (s *Schema) AddTable(name string, t *Table) error {
 		if strings.EqualFold(k, name) {
 			return errs.New(errs.ErrAlreadyExists, "table %s.%s already exists", s.name, k)
 		}
+	}
+	if k, ok := s.viewKey(name); ok {
+		return errs.New(errs.ErrAlreadyExists, "table %s.%s already exists (it is a view)", s.name, k)
 	}
 	s.tables[name] = t
 	return nil

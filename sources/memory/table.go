@@ -1,14 +1,18 @@
 // Package memory is Quiver's in-memory provider and the reference
 // implementation of every provider ability: filter pushdown (Exact for
 // anything the engine can evaluate), exact statistics, partition encoding,
-// atomic inserts, and a writable Schema (CREATE TABLE / DROP TABLE).
+// atomic inserts, atomic rewrites (DELETE / UPDATE / TRUNCATE: rewrite.go),
+// index metadata (index.go), and a writable Schema (CREATE TABLE / DROP
+// TABLE, CREATE VIEW / DROP VIEW: views.go).
 //
 // Design:
 //   - A Table holds an immutable snapshot: a slice of arrow.RecordBatch plus
 //     statistics computed on write. Insert builds a new snapshot (old batches
 //     shared, new ones appended) and swaps it in under a mutex, so a Scan
 //     keeps reading the snapshot it was planned on (snapshot isolation for
-//     readers, copy-on-write for writers).
+//     readers, copy-on-write for writers). A Rewrite builds a whole new
+//     snapshot and starts a new epoch: it releases the old batches, so
+//     partitions planned on an older epoch refuse to open (run again).
 //   - Batches are stored at most MaxBatchRows rows long, and partitions are
 //     contiguous batch ranges, so a table of several batches reads in
 //     parallel.
@@ -49,13 +53,22 @@ type Table struct {
 	name   string
 	schema *arrow.Schema
 
-	mu       sync.Mutex // serializes writers and guards snap/released
+	// wmu serializes writers (Insert's commit, Rewrite, Truncate) so a
+	// rewrite never loses rows inserted meanwhile; taken before mu.
+	wmu      sync.Mutex
+	mu       sync.Mutex // guards snap/released/epoch/indexes
 	snap     *snapshot
 	released bool
+	// epoch counts rewrites: a rewrite releases the batches older
+	// snapshots share, so partitions planned on an older epoch refuse to
+	// open (rewrite.go).
+	epoch   int64
+	indexes map[string]catalog.IndexDef // lower-case name → definition (index.go)
 }
 
 // snapshot is an immutable version of the table's contents.
 type snapshot struct {
+	epoch   int64               // the table's epoch when it was made
 	batches []arrow.RecordBatch // shared between snapshots; never mutated
 	rows    int64
 	bytes   int64
@@ -112,6 +125,7 @@ func emptySnapshot(schema *arrow.Schema) *snapshot {
 // references move into the new snapshot).
 func (s *snapshot) with(added []arrow.RecordBatch, schema *arrow.Schema) *snapshot {
 	n := &snapshot{
+		epoch:   s.epoch,
 		batches: make([]arrow.RecordBatch, 0, len(s.batches)+len(added)),
 		rows:    s.rows,
 		bytes:   s.bytes,
@@ -162,6 +176,7 @@ func (t *Table) Release() {
 		b.Release()
 	}
 	t.snap = emptySnapshot(t.schema)
+	t.snap.epoch = t.epoch
 }
 
 func (t *Table) current() *snapshot {
@@ -251,6 +266,10 @@ func (p *partition) Open(ctx context.Context, mem memory.Allocator) (array.Recor
 	if t.released {
 		t.mu.Unlock()
 		return nil, errs.NotFoundf("%s: the table was dropped", t.name)
+	}
+	if p.scan.snap.epoch != t.epoch {
+		t.mu.Unlock()
+		return nil, errs.New(errs.ErrUnavailable, "%s: rows were deleted or updated after this query was planned; run it again", t.name)
 	}
 	batches := p.scan.snap.batches[p.lo:p.hi]
 	for _, b := range batches {
@@ -376,6 +395,8 @@ func (t *Table) Insert(ctx context.Context, rows array.RecordReader) (n int64, e
 	for _, b := range prepared {
 		n += b.NumRows()
 	}
+	t.wmu.Lock() // after a running Rewrite, which must not drop these rows
+	defer t.wmu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := ctx.Err(); err != nil || t.released {
