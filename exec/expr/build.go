@@ -2,9 +2,11 @@ package expr
 
 import (
 	"context"
+	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/quiverdb/quiver/errs"
 )
@@ -378,11 +380,15 @@ func NewNegate(e Expr) (Expr, error) {
 		}
 		return &Negate{Input: ce}, nil
 	case c == clsUint:
-		ce, err := implicitCast(e, TypeInt64)
-		if err != nil {
-			return nil, err
+		// MySQL: negating an unsigned constant above BIGINT's range gives
+		// a DECIMAL (-9999999999999999991); any other unsigned value
+		// gives a BIGINT, an error when it does not fit.
+		if l, ok := e.(*Literal); ok {
+			if u, ok := l.Value.(uint64); ok && u > math.MaxInt64 {
+				return &Literal{DataType: Decimal(20, 0), Value: decimal128.FromU64(u).Negate()}, nil
+			}
 		}
-		return &Negate{Input: ce}, nil
+		return &Negate{Input: e}, nil
 	case isNumericClass(c) || c == clsNull:
 		return &Negate{Input: e}, nil
 	}

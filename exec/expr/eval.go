@@ -171,6 +171,10 @@ func (ev *evaluator) evalNegate(x *Negate) (arrow.Array, error) {
 	}
 	defer in.Release()
 	t := x.Type()
+	if classOf(in.DataType()) == clsUint {
+		out, err := negateUnsigned(ev.mem, in)
+		return out, ev.wrap(x, err)
+	}
 	var wide arrow.DataType
 	switch classOf(t) {
 	case clsInt, clsBool:

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -53,7 +54,7 @@ func always(f func(float64) float64) func(float64) (float64, bool) {
 
 // truncateKernel is TRUNCATE(x, d): drop digits toward zero.
 func truncateKernel(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
-	x, d := a[0], int64Vals(a[1])
+	x, d := a[0], digitsVals(a[1])
 	switch x.DataType().ID() {
 	case arrow.INT64:
 		v := fixedVals[int64](x)
@@ -65,12 +66,19 @@ func truncateKernel(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 			if -k >= 19 {
 				return 0, true
 			}
-			p := int64(math.Pow10(int(-k)))
+			p := int64(pow10u64[-k])
 			return v[i] / p * p, true
 		}), nil
 	case arrow.UINT64:
-		x.Retain()
-		return x, nil
+		v := fixedVals[uint64](x)
+		b := array.NewUint64Builder(kc.Mem)
+		return rowWise(b, kc, a, func(i int) (uint64, bool) {
+			if k := d(i); k < 0 {
+				q, _ := roundUint64(v[i], -k, true)
+				return q, true
+			}
+			return v[i], true
+		}, b.UnsafeAppend), nil
 	case arrow.DECIMAL128:
 		dt := x.DataType().(*arrow.Decimal128Type)
 		outT := dt
@@ -110,6 +118,9 @@ func truncateKernel(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 	f := fixedVals[float64](x)
 	return rowWiseFloat64(kc, a, func(i int) (float64, bool) {
 		p := math.Pow10(int(d(i)))
+		if p == 0 { // 10^-k underflows: every digit is dropped
+			return 0, true
+		}
 		r := math.Trunc(f[i]*p) / p
 		if math.IsNaN(r) || math.IsInf(r, 0) {
 			return f[i], true
@@ -132,8 +143,10 @@ type mysqlRand struct{ seed1, seed2 uint64 }
 const randMax = 0x3FFFFFFF
 
 func newMySQLRand(seed int64) *mysqlRand {
+	// MySQL truncates both seeds to 32 bits before reducing them
+	// (seed_random: (uint32)(tmp * 0x10001L + 55555555L)).
 	s := uint64(uint32(seed))
-	return &mysqlRand{seed1: (s*0x10001 + 55555555) % randMax, seed2: (s * 0x10000001) % randMax}
+	return &mysqlRand{seed1: uint64(uint32(s*0x10001+55555555)) % randMax, seed2: uint64(uint32(s*0x10000001)) % randMax}
 }
 
 func (r *mysqlRand) next() float64 {
@@ -189,7 +202,7 @@ func mathBuiltins() map[string]ScalarFunc {
 			if d, ok := t.(*arrow.Decimal128Type); ok {
 				res = decimalRoundType(d, args, false)
 			}
-			return []arrow.DataType{t, TypeInt64}, res, err
+			return []arrow.DataType{t, digitsArgType(args[1].Type())}, res, err
 		},
 		Kernel: truncateKernel}
 	log := doubleFunc(1, nil)
@@ -281,10 +294,123 @@ func mathBuiltins() map[string]ScalarFunc {
 			return f
 		}(),
 		"atan2":   doubleFunc(2, func(x []float64) (float64, bool) { return math.Atan2(x[0], x[1]), true }),
-		"cot":     unaryDouble(func(x float64) (float64, bool) { return 1 / math.Tan(x), math.Tan(x) != 0 }),
+		"cot":     unaryDouble(func(x float64) (float64, bool) { return 1 / math.Tan(x), true }), // COT(0) overflows: an error, as in MySQL
 		"degrees": unaryDouble(always(func(x float64) float64 { return x * 180 / math.Pi })),
 		"radians": unaryDouble(always(func(x float64) float64 { return x * math.Pi / 180 })),
 		"pi":      pi,
 		"rand":    rnd,
 	}
+}
+
+// maxDecimalScale is MySQL's DECIMAL_MAX_SCALE: ROUND/TRUNCATE results
+// keep at most 30 digits after the point.
+const maxDecimalScale = 30
+
+// maxDigits bounds the digit argument of ROUND/TRUNCATE: any count beyond
+// it behaves the same (every digit kept, or every digit dropped), so
+// kernels clamp to it instead of overflowing.
+const maxDigits = 1000
+
+// digitsArgType is the type ROUND/TRUNCATE convert their digit argument
+// to: BIGINT UNSIGNED stays unsigned (MySQL reads ROUND(4,
+// 18446744073709551614) as a huge positive count, keeping every digit),
+// anything else becomes BIGINT.
+func digitsArgType(t arrow.DataType) arrow.DataType {
+	if classOf(t) == clsUint {
+		return TypeUint64
+	}
+	return TypeInt64
+}
+
+// digitsVals reads a ROUND/TRUNCATE digit argument (BIGINT or BIGINT
+// UNSIGNED, see digitsArgType) clamped to [-maxDigits, maxDigits]. Rows
+// that are NULL read as 0; callers mask them with the validity.
+func digitsVals(a arrow.Array) func(i int) int64 {
+	if a.DataType().ID() == arrow.UINT64 {
+		v := fixedVals[uint64](a)
+		return func(i int) int64 { return int64(min(v[i], maxDigits)) }
+	}
+	r := int64Vals(a)
+	return func(i int) int64 { return max(-maxDigits, min(r(i), maxDigits)) }
+}
+
+// roundInt64 rounds v half away from zero to a multiple of 10^drop
+// (ROUND(v, -drop)); ok is false when the result leaves BIGINT.
+func roundInt64(v, drop int64) (int64, bool) {
+	if drop >= 19 {
+		return 0, true
+	}
+	p := int64(pow10u64[drop])
+	q := v / p * p
+	r := v - q
+	switch {
+	case r >= (p+1)/2:
+		if q > math.MaxInt64-p {
+			return 0, false
+		}
+		q += p
+	case r <= -(p+1)/2:
+		if q < math.MinInt64+p {
+			return 0, false
+		}
+		q -= p
+	}
+	return q, true
+}
+
+// roundUint64 rounds v (half up, or toward zero with trunc) to a multiple
+// of 10^drop; ok is false when the result leaves BIGINT UNSIGNED.
+func roundUint64(v uint64, drop int64, trunc bool) (uint64, bool) {
+	if drop >= 20 {
+		return 0, true
+	}
+	p := pow10u64[drop]
+	q := v / p * p
+	if !trunc && v-q >= (p+1)/2 {
+		if q > math.MaxUint64-p {
+			return 0, false
+		}
+		q += p
+	}
+	return q, true
+}
+
+// releaseBuf releases b unless it is nil.
+func releaseBuf(b *memory.Buffer) {
+	if b != nil {
+		b.Release()
+	}
+}
+
+// negateUnsigned is -(x) for an unsigned x: a BIGINT, errOutOfRange when
+// x exceeds 2^63 (MySQL: "BIGINT value is out of range in '-(b)'"). The
+// caller releases the result.
+func negateUnsigned(mem memory.Allocator, x arrow.Array) (arrow.Array, error) {
+	n := x.Len()
+	r := uint64Reader(x)
+	validity := copyValidity(mem, x)
+	buf, out := newFixed[int64](mem, n)
+	for i := range out {
+		out[i] = 0
+		if !x.IsValid(i) {
+			continue
+		}
+		u, _ := r(i)
+		if u > 1<<63 {
+			buf.Release()
+			releaseBuf(validity)
+			return nil, errOutOfRange
+		}
+		out[i] = int64(-u)
+	}
+	return makeArray(TypeInt64, n, validity, buf), nil
+}
+
+// negateType is the type of -(x) for x of type t: t itself, except that
+// -(BIGINT UNSIGNED) is BIGINT, range-checked (see negateUnsigned).
+func negateType(t arrow.DataType) arrow.DataType {
+	if classOf(t) == clsUint {
+		return TypeInt64
+	}
+	return t
 }

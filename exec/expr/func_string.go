@@ -77,6 +77,18 @@ func locateRunes(sub, s string, pos int64) int64 {
 	return 0
 }
 
+// locateBytes is LOCATE over binary strings: the 1-based byte position of
+// sub in s at or after byte pos, 0 when absent.
+func locateBytes(sub, s string, pos int64) int64 {
+	if pos < 1 || pos-1 > int64(len(s)) {
+		return 0
+	}
+	if i := strings.Index(s[pos-1:], sub); i >= 0 {
+		return int64(i) + pos
+	}
+	return 0
+}
+
 func indexFoldASCII(s, sub string) int {
 	lsub := strings.ToLower(sub)
 	for i := 0; i+len(sub) <= len(s); i++ {
@@ -320,7 +332,17 @@ func stringBuiltins() map[string]ScalarFunc {
 		if swap {
 			maxArgs = 2
 		}
-		return ScalarFunc{MinArgs: 2, MaxArgs: maxArgs, Resolve: resolveFixed(i64, str, str, i64),
+		// A binary-string operand (BINARY 'x', X'..', CAST(.. AS BINARY))
+		// makes the search bytewise and case-sensitive, positions in
+		// bytes, as in MySQL: INSTR('hello', BINARY 'HE') is 0.
+		return ScalarFunc{MinArgs: 2, MaxArgs: maxArgs,
+			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
+				t := str
+				if classOf(args[0]) == clsBinary || classOf(args[1]) == clsBinary {
+					t = TypeBinary
+				}
+				return resolveFixed(i64, t, t, i64)(args)
+			},
 			Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 				sub, s := stringReader(a[0]), stringReader(a[1])
 				if swap {
@@ -330,12 +352,16 @@ func stringBuiltins() map[string]ScalarFunc {
 				if len(a) == 3 {
 					pos = int64Vals(a[2])
 				}
+				search := locateRunes
+				if a[0].DataType().ID() == arrow.BINARY {
+					search = locateBytes
+				}
 				return rowWiseInt64(kc, a, func(i int) (int64, bool) {
 					p := int64(1)
 					if pos != nil {
 						p = pos(i)
 					}
-					return locateRunes(sub(i), s(i), p), true
+					return search(sub(i), s(i), p), true
 				}), nil
 			}}
 	}
@@ -594,7 +620,7 @@ func stringBuiltins() map[string]ScalarFunc {
 			return rowWiseString(kc, a, func(i int) (string, bool) {
 				rs := runeSlice(s(i))
 				pos, ln := p(i), l(i)
-				if pos < 1 || pos > int64(len(rs)) {
+				if pos < 1 || pos > int64(len(rs))+1 { // pos len+1 appends, as in MySQL
 					return s(i), true
 				}
 				end := int64(len(rs))
@@ -608,12 +634,22 @@ func stringBuiltins() map[string]ScalarFunc {
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 			return stringsToInt64(kc, a[0], func(s string) int64 { return int64(crc32.ChecksumIEEE([]byte(s))) }), nil
 		}}
+	// QUOTE(NULL) is the word NULL, not a NULL (MySQL).
 	quote := ScalarFunc{MinArgs: 1, MaxArgs: 1, Resolve: stringArgs(str),
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
-			return mapStrings(kc, a[0], func(s string) string {
-				r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`, "\x1a", `\Z`)
-				return "'" + r.Replace(s) + "'"
-			}), nil
+			r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`, "\x1a", `\Z`)
+			s := stringReader(a[0])
+			b := array.NewStringBuilder(kc.Mem)
+			defer b.Release()
+			b.Reserve(a[0].Len())
+			for i := 0; i < a[0].Len(); i++ {
+				if validAt(a[0], i) {
+					b.Append("'" + r.Replace(s(i)) + "'")
+				} else {
+					b.Append("NULL")
+				}
+			}
+			return b.NewArray(), nil
 		}}
 	bitLength := ScalarFunc{MinArgs: 1, MaxArgs: 1, Resolve: stringArgs(i64),
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {

@@ -88,8 +88,9 @@ func convFormat(v uint64, to int) string {
 const soundexCodes = "01230120022455012623010202"
 
 // soundex is MySQL's SOUNDEX: the first letter, then the codes of the
-// following letters with adjacent repeats removed (vowels, H, W and Y
-// separate repeats), at least four characters long (not truncated).
+// following letters with repeats of the last kept code removed (vowels,
+// H, W and Y are dropped and do not separate repeats), at least four
+// characters long (not truncated).
 // Non-letters are skipped.
 func soundex(s string) string {
 	var out []byte
@@ -108,10 +109,13 @@ func soundex(s string) string {
 			last = code
 			continue
 		}
+		// As MySQL: a letter's code is kept unless uncoded or equal to
+		// the last kept code (uncoded letters do not separate repeats:
+		// SOUNDEX('hello all folks') is H4142).
 		if code != '0' && code != last {
 			out = append(out, code)
+			last = code
 		}
-		last = code
 	}
 	if out == nil {
 		return ""

@@ -421,7 +421,7 @@ func builtins() map[string]ScalarFunc {
 					res = decimalRoundType(d, args, mode != 0)
 				}
 				if len(args) == 2 {
-					out = append(out, TypeInt64)
+					out = append(out, digitsArgType(args[1].Type()))
 				}
 				return out, res, nil
 			},
@@ -681,15 +681,9 @@ func mapNumeric(kc KernelContext, a arrow.Array, to arrow.DataType, fi func(int6
 func roundKernel(kc KernelContext, a []arrow.Array, mode int) (arrow.Array, error) {
 	x := a[0]
 	n := x.Len()
-	var digits []int64
+	d := func(int) int64 { return 0 }
 	if len(a) == 2 {
-		digits = fixedVals[int64](a[1])
-	}
-	d := func(i int) int64 {
-		if digits == nil {
-			return 0
-		}
-		return digits[i]
+		d = digitsVals(a[1])
 	}
 	validity := combineValidity(kc.Mem, n, a...)
 	switch x.DataType().ID() {
@@ -698,16 +692,11 @@ func roundKernel(kc KernelContext, a []arrow.Array, mode int) (arrow.Array, erro
 		for i, v := range fixedVals[int64](x) {
 			out[i] = v
 			if mode == 0 && d(i) < 0 {
-				if -d(i) >= 19 {
-					out[i] = 0
-					continue
-				}
-				p := int64(math.Pow10(int(-d(i))))
-				q := v / p * p
-				if r := v - q; r >= p/2 {
-					q += p
-				} else if r <= -p/2 {
-					q -= p
+				q, ok := roundInt64(v, -d(i))
+				if !ok {
+					buf.Release()
+					releaseBuf(validity)
+					return nil, errOutOfRange
 				}
 				out[i] = q
 			}
@@ -715,7 +704,18 @@ func roundKernel(kc KernelContext, a []arrow.Array, mode int) (arrow.Array, erro
 		return makeArray(TypeInt64, n, validity, buf), nil
 	case arrow.UINT64:
 		buf, out := newFixed[uint64](kc.Mem, n)
-		copy(out, fixedVals[uint64](x))
+		for i, v := range fixedVals[uint64](x) {
+			out[i] = v
+			if mode == 0 && d(i) < 0 {
+				q, ok := roundUint64(v, -d(i), false)
+				if !ok {
+					buf.Release()
+					releaseBuf(validity)
+					return nil, errOutOfRange
+				}
+				out[i] = q
+			}
+		}
 		return makeArray(TypeUint64, n, validity, buf), nil
 	case arrow.FLOAT64:
 		buf, out := newFixed[float64](kc.Mem, n)
@@ -727,6 +727,10 @@ func roundKernel(kc KernelContext, a []arrow.Array, mode int) (arrow.Array, erro
 				out[i] = math.Ceil(v)
 			default:
 				p := math.Pow10(int(d(i)))
+				if p == 0 { // 10^-k underflows: every digit is dropped
+					out[i] = 0
+					continue
+				}
 				out[i] = math.RoundToEven(v*p) / p
 				if math.IsNaN(out[i]) || math.IsInf(out[i], 0) {
 					out[i] = v
@@ -814,8 +818,8 @@ func roundKernel(kc KernelContext, a []arrow.Array, mode int) (arrow.Array, erro
 
 // decimalRoundType is the result type of ROUND/TRUNCATE (and, with
 // noDigits, FLOOR/CEIL) of a DECIMAL: the scale becomes the constant digit
-// argument clamped to [0, scale] (0 without one); one more integer digit
-// for a carry.
+// argument clamped to [0, 30] as in MySQL 8 (ROUND(1.5, 3) is 1.500; 0
+// without one); one more integer digit for a carry.
 func decimalRoundType(d *arrow.Decimal128Type, args []Expr, noDigits bool) arrow.DataType {
 	s := int32(0)
 	if !noDigits && len(args) == 2 {
@@ -823,9 +827,9 @@ func decimalRoundType(d *arrow.Decimal128Type, args []Expr, noDigits bool) arrow
 		if l, ok := args[1].(*Literal); ok && l.Value != nil {
 			switch v := l.Value.(type) {
 			case int64:
-				s = int32(max(0, min(v, int64(d.Scale))))
+				s = int32(max(0, min(v, maxDecimalScale)))
 			case uint64:
-				s = int32(min(v, uint64(d.Scale)))
+				s = int32(min(v, maxDecimalScale))
 			}
 		}
 	}

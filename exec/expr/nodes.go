@@ -20,7 +20,7 @@ func (n *Not) Type() arrow.DataType            { return arrow.FixedWidthTypes.Bo
 func (n *Not) Children() []Expr                { return []Expr{n.Input} }
 func (n *Not) WithChildren(ch []Expr) Expr     { return &Not{Input: ch[0]} }
 func (n *Not) String() string                  { return "NOT " + paren(n.Input) }
-func (n *Negate) Type() arrow.DataType         { return n.Input.Type() }
+func (n *Negate) Type() arrow.DataType         { return negateType(n.Input.Type()) }
 func (n *Negate) Children() []Expr             { return []Expr{n.Input} }
 func (n *Negate) WithChildren(ch []Expr) Expr  { return &Negate{Input: ch[0]} }
 func (n *Negate) String() string               { return "-" + paren(n.Input) }
