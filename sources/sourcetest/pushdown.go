@@ -77,6 +77,7 @@ func (k *kit) checkTopN(t *testing.T) {
 		return
 	}
 	sets := k.exactSets(t, tbl)
+	codec := k.newCodec(t, tbl)
 	accepted := 0
 	var firstCols []int
 	k.withBatches(t, mem, func(ref []arrow.RecordBatch) {
@@ -113,7 +114,10 @@ func (k *kit) checkTopN(t *testing.T) {
 						t.Errorf("PushTopN(%s, limit %d) = ok %v, %v after accepting a larger limit", fmtKeys(k.schema, keys), n, ok, err)
 						continue
 					}
-					k.compareTopN(t, p2, set, keys, n, matching, matchingRows[si], mem)
+					k.compareTopN(t, p2, set, keys, n, matching, matchingRows[si], mem, nil)
+					if n == limits[1] && codec != nil {
+						k.compareTopN(t, p2, set, keys, n, matching, matchingRows[si], mem, codec)
+					}
 				}
 			}
 			return true
@@ -138,7 +142,9 @@ func (k *kit) checkTopN(t *testing.T) {
 // row, it returns at least min(n, matching) rows, and the engine's TopN over
 // what it returned has the same sort-key values, in order, as the engine's
 // TopN over all matching rows (rows that tie on every key may differ).
-func (k *kit) compareTopN(t *testing.T, pushed catalog.Table, set filterCase, keys []catalog.SortKey, n int64, matching []arrow.RecordBatch, want []string, mem memory.Allocator) {
+// With a codec the scan's partitions are read after an encode/decode round
+// trip instead (as an executor would read them).
+func (k *kit) compareTopN(t *testing.T, pushed catalog.Table, set filterCase, keys []catalog.SortKey, n int64, matching []arrow.RecordBatch, want []string, mem memory.Allocator, codec *codecPair) {
 	t.Helper()
 	what := fmt.Sprintf("TopN %s limit %d, filters %s", fmtKeys(k.schema, keys), n, set.name)
 	req := k.req()
@@ -148,7 +154,16 @@ func (k *kit) compareTopN(t *testing.T, pushed catalog.Table, set filterCase, ke
 		t.Errorf("%s: Scan: %v", what, err)
 		return
 	}
-	got := readScanBatches(t, scan, mem)
+	var got []arrow.RecordBatch
+	if codec != nil {
+		what += " (partitions through PartitionCodec)"
+		var ok bool
+		if got, ok = codec.roundTrip(t, what, scan, mem); !ok {
+			return
+		}
+	} else {
+		got = readScanBatches(t, scan, mem)
+	}
 	defer releaseAll(got)
 	gotRows := RowStrings(got)
 	if extra := subtract(gotRows, want); len(extra) > 0 {
@@ -165,10 +180,64 @@ func (k *kit) compareTopN(t *testing.T, pushed catalog.Table, set filterCase, ke
 	defer releaseAll(gotTop)
 	wantTop := engineTopN(t, k.schema, matching, keys, n, mem)
 	defer releaseAll(wantTop)
-	g, w := projectedRows(gotTop, cols), projectedRows(wantTop, cols)
+	g, w := collatedRows(gotTop, cols), collatedRows(wantTop, cols)
 	if strings.Join(g, "\n") != strings.Join(w, "\n") {
 		t.Errorf("%s: the engine's TopN over the pushed rows orders keys\n  %s\nbut over all rows\n  %s", what, clip(g), clip(w))
 	}
+}
+
+// codecPair is a table's PartitionCodec (the planning node) and a fresh
+// instance's (an executor's own catalog entry).
+type codecPair struct {
+	local, remote catalog.PartitionCodec
+}
+
+// newCodec returns tbl's codec with a fresh instance's, or nil when tbl
+// has no PartitionCodec.
+func (k *kit) newCodec(t *testing.T, tbl catalog.Table) *codecPair {
+	local, ok := tbl.(catalog.PartitionCodec)
+	if !ok {
+		return nil
+	}
+	return &codecPair{local: local, remote: k.newTable(t).(catalog.PartitionCodec)}
+}
+
+// roundTrip encodes every partition of a (pushed) scan with the planning
+// table's codec, decodes it on the other instance and reads it. Every
+// partition of a table with a PartitionCodec must survive this, pushed
+// TopN and aggregate scans included. ok=false after reporting an error.
+func (c *codecPair) roundTrip(t *testing.T, what string, scan catalog.Scan, mem memory.Allocator) ([]arrow.RecordBatch, bool) {
+	t.Helper()
+	var out []arrow.RecordBatch
+	for i, p := range scan.Partitions() {
+		data, err := safeEncode(c.local, p)
+		if err != nil {
+			t.Errorf("%s: EncodePartition(#%d): %v", what, i, err)
+			releaseAll(out)
+			return nil, false
+		}
+		dp, err := safeDecode(c.remote, data)
+		if err != nil {
+			t.Errorf("%s: DecodePartition(#%d) on a fresh table: %v\n  encoding: %s", what, i, err, clipBytes(data))
+			releaseAll(out)
+			return nil, false
+		}
+		bs, err := readPartitionBatches(context.Background(), dp, scan.Schema(), mem)
+		out = append(out, bs...)
+		if err != nil {
+			t.Errorf("%s: reading decoded partition #%d: %v", what, i, err)
+			releaseAll(out)
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func clipBytes(b []byte) string {
+	if len(b) > 400 {
+		return string(b[:400]) + "..."
+	}
+	return string(b)
 }
 
 func clip(rows []string) string {
@@ -304,6 +373,7 @@ func (k *kit) checkAggregates(t *testing.T) {
 		return
 	}
 	sets := k.exactSets(t, tbl)
+	codec := k.newCodec(t, tbl)
 	pushed := 0
 	k.withBatches(t, mem, func(ref []arrow.RecordBatch) {
 		matching := make([][]arrow.RecordBatch, len(sets))
@@ -322,7 +392,7 @@ func (k *kit) checkAggregates(t *testing.T) {
 				if si > 0 && len(c.GroupBy) == 0 && len(c.Aggs) > 1 {
 					continue
 				}
-				if k.checkAggregate(t, ap, c, set, matching[si], mem) {
+				if k.checkAggregate(t, ap, c, set, matching[si], mem, codec) {
 					pushed++
 				}
 			}
@@ -333,8 +403,13 @@ func (k *kit) checkAggregates(t *testing.T) {
 
 // checkAggregate compares one pushed aggregate with the engine's over the
 // matching rows (floats to 12 significant digits: sums depend on the order
-// of additions). It reports whether the table accepted it.
-func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c AggregateCase, set filterCase, matching []arrow.RecordBatch, mem memory.Allocator) bool {
+// of additions; VARCHAR group keys and MIN/MAX of VARCHAR as collation
+// keys: the engine groups and compares strings under its collation, and
+// which spelling of a group represents it is unspecified, in MySQL too).
+// With a codec, the pushed scan's partitions must also survive an
+// encode/decode round trip and give the same answer. It reports whether
+// the table accepted it.
+func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c AggregateCase, set filterCase, matching []arrow.RecordBatch, mem memory.Allocator, codec *codecPair) bool {
 	t.Helper()
 	what := fmt.Sprintf("aggregate %s, filters %s", c, set.name)
 	req := k.aggRequest(c, set.filters)
@@ -350,8 +425,12 @@ func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c Agg
 		t.Errorf("PushAggregate(%s) returned a table whose schema differs from the request's %s", what, req.Schema)
 		return true
 	}
-	want := drain(t, operator.NewHashAggregate(operator.NewBatches(k.schema, matching), c.GroupBy, c.Aggs, req.Schema, mem, nil), "the engine's aggregate (kit reference)")
-	wantRows := aggRows(want, nil)
+	refGroupBy, refSchema, ck := collatedAggregate(c, req.Schema)
+	reference := func() []arrow.RecordBatch {
+		return drain(t, operator.NewHashAggregate(operator.NewBatches(k.schema, matching), refGroupBy, c.Aggs, refSchema, mem, nil), "the engine's aggregate (kit reference)")
+	}
+	want := reference()
+	wantRows := aggRows(want, nil, ck)
 	releaseAll(want)
 
 	r := k.req()
@@ -361,8 +440,14 @@ func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c Agg
 		return true
 	}
 	got := readScanBatches(t, scan, mem)
-	diffRows(t, what, aggRows(got, nil), wantRows)
+	diffRows(t, what, aggRows(got, nil, ck), wantRows)
 	releaseAll(got)
+	if codec != nil {
+		if got, ok := codec.roundTrip(t, what+" (partitions through PartitionCodec)", scan, mem); ok {
+			diffRows(t, what+" (partitions through PartitionCodec)", aggRows(got, nil, ck), wantRows)
+			releaseAll(got)
+		}
+	}
 
 	// A projection of the last column first, and the row count alone.
 	n := req.Schema.NumFields()
@@ -376,8 +461,12 @@ func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c Agg
 		return true
 	}
 	got = readScanBatches(t, scan, mem)
-	want = drain(t, operator.NewHashAggregate(operator.NewBatches(k.schema, matching), c.GroupBy, c.Aggs, req.Schema, mem, nil), "the engine's aggregate (kit reference)")
-	diffRows(t, fmt.Sprintf("%s projection=%v", what, proj), aggRows(got, nil), aggRows(want, proj))
+	want = reference()
+	pck := make([]bool, len(proj))
+	for i, p := range proj {
+		pck[i] = ck[p]
+	}
+	diffRows(t, fmt.Sprintf("%s projection=%v", what, proj), aggRows(got, nil, pck), aggRows(want, proj, pck))
 	releaseAll(got)
 	releaseAll(want)
 
@@ -393,14 +482,78 @@ func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c Agg
 	return true
 }
 
-// aggRows renders rows like projectedRows, floats to 12 significant digits.
-func aggRows(batches []arrow.RecordBatch, proj []int) []string {
+// collatedAggregate returns the engine's own form of an aggregate (as
+// physopt.Collation rewrites it): VARCHAR group keys replaced by their
+// collation keys (VARBINARY), and the output schema to match. ck marks the
+// output columns to compare as collation keys: those keys, and MIN/MAX of
+// VARCHAR (the operators compare under the collation inside; tied
+// spellings may differ).
+func collatedAggregate(c AggregateCase, schema *arrow.Schema) (groupBy []expr.Expr, out *arrow.Schema, ck []bool) {
+	fields := schema.Fields()
+	ck = make([]bool, len(fields))
+	groupBy = make([]expr.Expr, len(c.GroupBy))
+	for i, g := range c.GroupBy {
+		groupBy[i] = expr.NewCollationKey(g)
+		if expr.IsCollatedString(g.Type()) {
+			ck[i] = true
+			fields[i].Type = groupBy[i].Type()
+		}
+	}
+	for j, a := range c.Aggs {
+		if (a.Func == expr.AggMin || a.Func == expr.AggMax) && a.DataType != nil && expr.IsCollatedString(a.DataType) {
+			ck[len(c.GroupBy)+j] = true
+		}
+	}
+	return groupBy, arrow.NewSchema(fields, nil), ck
+}
+
+// collatedRows renders rows like projectedRows, but VARCHAR values as
+// their collation keys, so that values the engine holds equal print alike.
+func collatedRows(batches []arrow.RecordBatch, proj []int) []string {
 	var out []string
 	for _, b := range batches {
 		cols := projectedCols(b, proj)
 		for r := 0; r < int(b.NumRows()); r++ {
 			parts := make([]string, len(cols))
 			for c, col := range cols {
+				parts[c] = collatedCell(col, r, expr.IsCollatedString(col.DataType()))
+			}
+			out = append(out, strings.Join(parts, " | "))
+		}
+	}
+	return out
+}
+
+// collatedCell renders a cell; with key, a VARCHAR value as its collation
+// key and a VARBINARY one (an already computed key) as itself, both as
+// ck'hex'.
+func collatedCell(col arrow.Array, r int, key bool) string {
+	if key && col.IsValid(r) {
+		switch a := col.(type) {
+		case *array.String:
+			return fmt.Sprintf("ck'%x'", expr.CollationKey(nil, a.Value(r)))
+		case *array.LargeString:
+			return fmt.Sprintf("ck'%x'", expr.CollationKey(nil, a.Value(r)))
+		case *array.Binary:
+			return fmt.Sprintf("ck'%x'", a.Value(r))
+		}
+	}
+	return cellString(col, r)
+}
+
+// aggRows renders rows like projectedRows, floats to 12 significant digits
+// and the columns ck marks (by output position) as collation keys.
+func aggRows(batches []arrow.RecordBatch, proj []int, ck []bool) []string {
+	var out []string
+	for _, b := range batches {
+		cols := projectedCols(b, proj)
+		for r := 0; r < int(b.NumRows()); r++ {
+			parts := make([]string, len(cols))
+			for c, col := range cols {
+				if c < len(ck) && ck[c] {
+					parts[c] = collatedCell(col, r, true)
+					continue
+				}
 				if f, ok := col.(*array.Float64); ok && col.IsValid(r) {
 					v := f.Value(r)
 					if v == 0 {
