@@ -234,6 +234,14 @@ func (c *exprCtx) bindSubquery(n ast.ExprNode) (expr.Expr, error) {
 		}
 		plan, err := c.planSubquery(q)
 		if err != nil {
+			if isCorrelatedForm(err) {
+				// Correlated, not a top-level WHERE condition: as a
+				// COUNT(*) subquery when it has that shape
+				// (subquery_exists.go).
+				if e, ok, err2 := c.bindExistsAsCount(q, x.Not); ok {
+					return e, err2
+				}
+			}
 			return nil, err
 		}
 		ref := c.s.q.subs.add(c.s, pendingSubquery{kind: logical.SubqueryExists, plan: plan}, arrow.FixedWidthTypes.Boolean)
@@ -426,7 +434,7 @@ func (c *exprCtx) outerColumn(cn *ast.ColumnName) (expr.Expr, bool, error) {
 			col := outer[i].sc.cols[idx]
 			return &outerRef{idx: idx, name: col.name, typ: col.typ}, true, nil
 		}
-		return nil, true, errs.NotImplementedf("correlated subqueries of this form are not supported yet (column '%s' refers to an outer query; supported: outer references in a subquery's own WHERE clause to the immediately enclosing query, for scalar subqueries and for [NOT] EXISTS / [NOT] IN subqueries without aggregation as top-level WHERE conditions)", strings.TrimSpace(columnText(cn)))
+		return nil, true, errCorrelatedForm{errs.NotImplementedf("correlated subqueries of this form are not supported yet (column '%s' refers to an outer query; supported: outer references in a subquery's own WHERE clause to the immediately enclosing query, for scalar subqueries and for [NOT] EXISTS / [NOT] IN subqueries without aggregation as top-level WHERE conditions)", strings.TrimSpace(columnText(cn)))}
 	}
 	return nil, false, nil
 }
