@@ -13,15 +13,36 @@
 // AggregatePushdowner) where SQLite computes exactly what the engine would,
 // always on the coercing read expressions below (so a value of the wrong
 // storage class sorts and groups as the NULL the engine reads): sort keys
-// on integer, float (SQLite stores no NaN), boolean, date and timestamp
-// columns with explicit NULLS FIRST/LAST, never strings (collation) or
-// decimals (REAL); group keys likewise minus floats; COUNT(*),
-// COUNT([DISTINCT] col), SUM of integers (exact beyond 64 bits: two
-// 64-bit partial sums combined into the engine's DECIMAL(38,0)), SUM/AVG
-// of floats, MIN/MAX of integers, floats,
-// dates and timestamps. AVG of integers (a DECIMAL in the engine) and
-// anything on decimals stay in the engine. A TopN over a pushed aggregate
-// is pushed as well. Such queries are one partition and not encodable.
+// on integer, float (SQLite stores no NaN), boolean, date, timestamp and
+// string columns with explicit NULLS FIRST/LAST, never decimals (REAL);
+// group keys likewise minus floats; COUNT(*), COUNT([DISTINCT] col), SUM
+// of integers (exact beyond 64 bits: two 64-bit partial sums combined into
+// the engine's DECIMAL(38,0)), SUM/AVG of floats, MIN/MAX of integers,
+// floats, dates, timestamps and strings. AVG of integers (a DECIMAL in the
+// engine) and anything on decimals stay in the engine. A TopN over a
+// pushed aggregate is pushed as well. Such queries are one partition;
+// it encodes (PartitionCodec) as the pushed request itself, which the
+// decoding node pushes into its own table again and must turn into the
+// same SQL (sqlpush.Spec).
+//
+// # Strings
+//
+// The engine compares VARCHAR values under MySQL's utf8mb4_0900_ai_ci
+// (case- and accent-insensitive, NO PAD; exec/expr's collation rule),
+// which no built-in SQLite collation is. The provider opens its files
+// through a private modernc.org/sqlite driver on which it registers the
+// collation CollationName, implemented by the engine's own
+// expr.CompareCollated, so SQLite compares, orders and groups strings
+// exactly as the engine. String comparisons (=, <>, <, <=, >, >=, <=>,
+// IN, and BETWEEN as its two comparisons) are then Exact with
+// `(x) COLLATE quiver_utf8mb4_0900_ai_ci op ?`, and string sort keys,
+// group keys, MIN/MAX and COUNT(DISTINCT) are pushed with the same
+// clause; EXPLAIN shows it in the SQL. Which spelling represents a group
+// of equal strings (or a MIN/MAX among equals) is unspecified, as in the
+// engine and MySQL. LIKE stays in the engine: its matching folds accents
+// per character, which no comparison collation expresses. The collation
+// exists only on the provider's own connections; other programs reading
+// the file never need it (nothing is stored with it).
 //
 // # Types
 //

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
@@ -72,7 +71,7 @@ func openSource(cfg Config) (*source, error) {
 	if cfg.ReadOnly {
 		dsn += "&_pragma=query_only(1)"
 	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := openDB(dsn)
 	if err != nil {
 		return nil, errs.Wrap(errs.ErrUnavailable, err, "opening sqlite file %s", cfg.Path)
 	}

@@ -183,7 +183,7 @@ func (t *Table) filterCol(i int) string {
 func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) {
 	out := make([]catalog.Verdict, len(filters))
 	for i, f := range filters {
-		if sqlgen.Supported(sqlgen.SQLite, f, t.filterCol) {
+		if sqlgen.Supported(dialect, f, t.filterCol) {
 			out[i] = catalog.FilterExact
 		}
 	}
@@ -238,7 +238,7 @@ func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *sq
 			where = append(where, t.rowid+" < ?")
 			a = append(a, *hi)
 		}
-		q := sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(proj.Columns), where, order, req.Limit)
+		q := sqlgen.BuildSelect(dialect, dialect.QuoteIdent(t.name), t.selectList(proj.Columns), where, order, req.Limit)
 		p := &partition{t: t, schema: proj.Schema, kinds: t.kinds(proj.Columns), sql: q, args: a, spec: spec,
 			plan: plan{V: sqlpush.WireVersion, Table: t.name, Projection: proj.Columns, Limit: req.Limit, Lo: lo, Hi: hi, SQL: q}}
 		for _, f := range req.Filters {
@@ -257,7 +257,7 @@ func (t *Table) plan(req catalog.ScanRequest, order []sqlgen.OrderItem, spec *sq
 	if t.rowid != "" && req.Limit < 0 && span >= 2*t.src.cfg.PartitionRows && span > 0 {
 		n = min(span/t.src.cfg.PartitionRows, maxPartitions)
 	}
-	sc.sql = sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(proj.Columns), base, order, req.Limit)
+	sc.sql = sqlgen.BuildSelect(dialect, dialect.QuoteIdent(t.name), t.selectList(proj.Columns), base, order, req.Limit)
 	if n <= 1 {
 		return sc, mk(nil, nil)
 	}
@@ -285,7 +285,7 @@ func (t *Table) baseQuery(cols []int, filters []expr.Expr) ([]string, []any, err
 	var where []string
 	var args []any
 	for _, f := range filters {
-		w, ok := sqlgen.Translate(sqlgen.SQLite, f, t.filterCol, &args)
+		w, ok := sqlgen.Translate(dialect, f, t.filterCol, &args)
 		if !ok {
 			return nil, nil, errs.Invalidf("sqlite table %s: filter %s was not accepted by SupportsFilters", t.name, f)
 		}
@@ -433,7 +433,7 @@ func (t *Table) DecodePartition(ctx context.Context, data []byte) (cp catalog.Pa
 	if (pl.Lo != nil || pl.Hi != nil) && t.rowid == "" {
 		return nil, errs.Invalidf("sqlite table %s: partition has a rowid range but the table has no rowid", t.name)
 	}
-	p.sql = sqlgen.BuildSelect(sqlgen.SQLite, sqlgen.SQLite.QuoteIdent(t.name), t.selectList(base.plan.Projection), where, nil, pl.Limit)
+	p.sql = sqlgen.BuildSelect(dialect, dialect.QuoteIdent(t.name), t.selectList(base.plan.Projection), where, nil, pl.Limit)
 	p.args = args
 	if p.sql != pl.SQL {
 		return nil, errs.Invalidf("sqlite table %s changed since the plan was made (planned %s, now %s)", t.name, pl.SQL, p.sql)

@@ -13,10 +13,12 @@
 //
 // Where the dialects differ from MySQL (and so from the engine), Dialect
 // describes the difference and Translate either compensates or refuses:
-//   - string comparisons compare bytes in the engine: they are pushed only
-//     with an explicit byte collation (Dialect.ByteCollation: COLLATE "C" on
-//     PostgreSQL, COLLATE BINARY on SQLite; MySQL's default collations are
-//     case- and accent-insensitive, so MySQL needs one configured);
+//   - string comparisons follow the engine's collation (utf8mb4_0900_ai_ci:
+//     case- and accent-insensitive, NO PAD): they are pushed only where the
+//     remote has a collation that is exactly the engine's
+//     (Dialect.EngineCollation: the sqlite provider registers one that
+//     calls the engine's comparison), or, were the engine to compare bytes,
+//     with an explicit byte collation (Dialect.ByteCollation);
 //   - LIKE is ASCII-case-insensitive in the engine: SQLite's LIKE already is;
 //     PostgreSQL gets an explicit ASCII lower-casing (translate()) of the
 //     input and a lower-cased pattern — not ILIKE, whose locale-dependent
@@ -62,9 +64,18 @@ type Dialect struct {
 	// "IS NOT DISTINCT FROM", "IS", "<=>".
 	NullSafeEq string
 	// ByteCollation is appended to the left operand of string comparisons
-	// so they compare bytes as the engine does (e.g. ` COLLATE "C"`).
-	// Empty: string comparisons are not pushed.
+	// so they compare bytes as the engine does (e.g. ` COLLATE "C"`),
+	// when the engine compares bytes (EngineComparesBytes). Empty: string
+	// comparisons are not pushed that way.
 	ByteCollation string
+	// EngineCollation, when set, is appended to the left operand of string
+	// comparisons and IN (e.g. ` COLLATE quiver_utf8mb4_0900_ai_ci`): a
+	// collation the remote has that compares strings exactly as the engine
+	// does, because it calls the engine's own comparison (the sqlite
+	// provider registers one on its connections). It takes precedence over
+	// ByteCollation. A copy of a dialect sets it only where the collation
+	// is known to exist.
+	EngineCollation string
 	// LikeIsASCIIFold: the dialect's LIKE already matches ASCII letters
 	// case-insensitively and only those (SQLite's default).
 	LikeIsASCIIFold bool

@@ -259,10 +259,11 @@ func (t *translator) compare(b *expr.Binary) (string, bool) {
 		return "", false
 	}
 	if k == kString {
-		if t.d.ByteCollation == "" || !EngineComparesBytes() {
+		c, ok := t.stringCollation()
+		if !ok {
 			return "", false
 		}
-		l = "(" + l + ")" + t.d.ByteCollation
+		l = "(" + l + ")" + c
 	}
 	op := b.Op.String()
 	if b.Op == expr.OpNotEq {
@@ -272,6 +273,18 @@ func (t *translator) compare(b *expr.Binary) (string, bool) {
 		op = t.d.NullSafeEq
 	}
 	return "(" + l + " " + op + " " + r + ")", true
+}
+
+// stringCollation is the COLLATE clause that makes the dialect compare
+// strings exactly as the engine does, or ok=false when there is none.
+func (t *translator) stringCollation() (string, bool) {
+	switch {
+	case t.d.EngineCollation != "":
+		return t.d.EngineCollation, true
+	case t.d.ByteCollation != "" && EngineComparesBytes():
+		return t.d.ByteCollation, true
+	}
+	return "", false
 }
 
 // boolType is the SQL type name of a typed NULL condition.
@@ -410,10 +423,11 @@ func (t *translator) in(n *expr.In) (string, bool) {
 		return "", false
 	}
 	if k == kString {
-		if t.d.ByteCollation == "" || !EngineComparesBytes() {
+		c, ok := t.stringCollation()
+		if !ok {
 			return "", false
 		}
-		x = "(" + x + ")" + t.d.ByteCollation
+		x = "(" + x + ")" + c
 	}
 	items := make([]string, len(n.List))
 	for i, it := range n.List {

@@ -36,8 +36,15 @@ type Table struct {
 	Col func(i int) string
 	// StringKeys: the remote orders, groups and compares strings exactly as
 	// the engine does (the same collation: a remote Quiver, or MySQL with
-	// utf8mb4_0900_ai_ci). Without it string keys are never pushed.
+	// utf8mb4_0900_ai_ci), by default or with Collation. Without it string
+	// keys are never pushed.
 	StringKeys bool
+	// Collation, when set, is appended to every string column used as a
+	// key (ORDER BY, GROUP BY, MIN/MAX, COUNT(DISTINCT)), e.g.
+	// ` COLLATE quiver_utf8mb4_0900_ai_ci`: the remote collation that is
+	// the engine's (see sqlgen.Dialect.EngineCollation). Use with
+	// StringKeys.
+	Collation string
 	// EngineSumAvg: the remote computes SUM and AVG of exact numbers with
 	// the engine's (MySQL's) semantics: exact decimal sums, AVG at 4 more
 	// scale digits rounded half away from zero, NULL over no value. They
@@ -53,6 +60,16 @@ type Table struct {
 	// catalog.PartitionCodec through it (their partitions encode as their
 	// Spec plus the provider's metadata; see codec.go).
 	Codec catalog.PartitionCodec
+}
+
+// keyCol is the SQL reading column i as a key: Col(i), with Collation
+// for a string column ("" when the column cannot be used remotely).
+func (t *Table) keyCol(i int) string {
+	col := t.Col(i)
+	if col == "" || t.Collation == "" || i < 0 || i >= t.Schema.NumFields() || !isString(t.Schema.Field(i).Type) {
+		return col
+	}
+	return "(" + col + ")" + t.Collation
 }
 
 // extraKey reports whether a value of type typ orders and groups remotely
@@ -94,7 +111,7 @@ func (t *Table) GroupKey(col string, typ arrow.DataType) bool {
 func (t *Table) aggregate(call expr.AggregateCall) (string, sqlgen.AggResult, bool) {
 	if c, ok := call.Arg.(*expr.Column); ok && t.extraKey(c.DataType) &&
 		len(call.MoreArgs) == 0 && len(call.OrderBy) == 0 && call.DataType != nil {
-		col := t.Col(c.Index)
+		col := t.keyCol(c.Index)
 		switch {
 		case col == "":
 		case (call.Func == expr.AggMin || call.Func == expr.AggMax) && arrow.TypeEqual(call.DataType, c.DataType):
@@ -130,7 +147,7 @@ func (t *Table) TopN(req catalog.TopNRequest) ([]sqlgen.OrderItem, bool, error) 
 		if k.Column < 0 || k.Column >= n {
 			return nil, false, errs.Invalidf("%s: sort column %d out of range (%d columns)", t.What, k.Column, n)
 		}
-		items, ok := t.OrderKey(t.Col(k.Column), t.Schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
+		items, ok := t.OrderKey(t.keyCol(k.Column), t.Schema.Field(k.Column).Type, k.Desc, k.NullsFirst)
 		if !ok {
 			return nil, false, nil
 		}
@@ -198,7 +215,7 @@ func (t *Table) Aggregate(req catalog.AggregateRequest) (*Aggregate, bool, error
 		if !ok {
 			return nil, false, nil
 		}
-		col := t.Col(c.Index)
+		col := t.keyCol(c.Index)
 		out := req.Schema.Field(i)
 		if !t.GroupKey(col, c.DataType) || !arrow.TypeEqual(out.Type, t.Schema.Field(c.Index).Type) {
 			return nil, false, nil
