@@ -36,6 +36,7 @@ func main() {
 	sample := flag.Int("sample", 0, "run at most this many files per argument, spread evenly (0 = all)")
 	classes := flag.Int("classes", 25, "failure classes shown in the summary")
 	engine := flag.String("engine", "mysql", "engine name for skipif/onlyif")
+	slowest := flag.Int("slowest", 0, "show this many of each file's slowest records")
 	dump := flag.String("dump", "", "append every failure (file, line, SQL, expected, got) to this file")
 	flag.Parse()
 	if flag.NArg() == 0 {
@@ -62,7 +63,7 @@ func main() {
 		defer f.Close()
 		out = f
 	}
-	opts := slt.Options{Engine: *engine, Timeout: *timeout, DisableOptimizer: *noOpt}
+	opts := slt.Options{Engine: *engine, Timeout: *timeout, DisableOptimizer: *noOpt, KeepSlowest: *slowest}
 	var total slt.FileReport
 	byClass := map[string]*class{}
 	for _, path := range files {
@@ -80,6 +81,9 @@ func main() {
 			fmt.Print("  (halted)")
 		}
 		fmt.Println()
+		for _, tm := range rep.Slowest {
+			fmt.Printf("  slow %v line %d: %s\n", tm.Elapsed.Round(time.Millisecond), tm.Record.Line, oneLine(tm.Record.SQL, 300))
+		}
 		for i, res := range rep.Results {
 			if i < *maxFail {
 				fmt.Printf("  line %d: %s\n    %s\n", res.Record.Line, oneLine(res.Record.SQL, 300), res.Detail)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -48,6 +49,15 @@ type Options struct {
 	Timeout time.Duration
 	// DisableOptimizer runs plans as written (exec.Config.DisableOptimizer).
 	DisableOptimizer bool
+	// KeepSlowest is how many of the slowest records FileReport.Slowest
+	// keeps; 0 = none.
+	KeepSlowest int
+}
+
+// Timing is how long one record took.
+type Timing struct {
+	Record  Record
+	Elapsed time.Duration
 }
 
 // FileReport sums up one file's run.
@@ -55,6 +65,7 @@ type FileReport struct {
 	Path                  string
 	Run, Pass, Fail, Skip int
 	Results               []Result // failures only, in file order
+	Slowest               []Timing // the Options.KeepSlowest slowest records, slowest first
 	Halted                bool     // a halt record stopped the run
 	LeakedBytes           int64    // allocator bytes still held after the file's tables were released
 	Abandoned             int      // records whose goroutine never returned
@@ -101,7 +112,9 @@ func RunFile(ctx context.Context, path string, recs []Record, o Options) (rep Fi
 			break
 		}
 		rep.Run++
+		t0 := time.Now()
 		res, abandoned := runRecord(ctx, eng, opts, alloc, r, o.Timeout)
+		rep.Slowest = keepSlowest(rep.Slowest, Timing{Record: r, Elapsed: time.Since(t0)}, o.KeepSlowest)
 		if abandoned {
 			rep.Abandoned++
 		}
@@ -118,6 +131,21 @@ func RunFile(ctx context.Context, path string, recs []Record, o Options) (rep Fi
 	}
 	rep.Elapsed = time.Since(start)
 	return rep, nil
+}
+
+// keepSlowest inserts t into ts (slowest first) and keeps at most n.
+func keepSlowest(ts []Timing, t Timing, n int) []Timing {
+	if n <= 0 || (len(ts) == n && ts[n-1].Elapsed >= t.Elapsed) {
+		return ts
+	}
+	i := sort.Search(len(ts), func(i int) bool { return ts[i].Elapsed < t.Elapsed })
+	ts = append(ts, Timing{})
+	copy(ts[i+1:], ts[i:])
+	ts[i] = t
+	if len(ts) > n {
+		ts = ts[:n]
+	}
+	return ts
 }
 
 type outcome struct {

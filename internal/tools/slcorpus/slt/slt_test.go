@@ -232,3 +232,16 @@ SELECT 1
 		}
 	}
 }
+
+func TestKeepSlowest(t *testing.T) {
+	var ts []Timing
+	for _, ms := range []int{5, 1, 9, 3, 7} {
+		ts = keepSlowest(ts, Timing{Elapsed: time.Duration(ms) * time.Millisecond}, 3)
+	}
+	if len(ts) != 3 || ts[0].Elapsed != 9*time.Millisecond || ts[1].Elapsed != 7*time.Millisecond || ts[2].Elapsed != 5*time.Millisecond {
+		t.Errorf("slowest %v", ts)
+	}
+	if got := keepSlowest(nil, Timing{Elapsed: time.Second}, 0); got != nil {
+		t.Errorf("n=0 kept %v", got)
+	}
+}
