@@ -231,7 +231,7 @@ func newStatement(e *Engine, sql string, p physical.Plan) *Statement {
 			s.kind = kindExplainAnalyze
 		}
 		s.total = int64(len(physical.Lines(n.Input, nil)))
-	case *physical.CreateTableExec, *physical.DropTableExec, *physical.InsertExec:
+	case *physical.CreateTableExec, *physical.DropTableExec, *physical.InsertExec, *physical.RewriteExec, *physical.CommandExec:
 		s.kind = kindUpdate
 		s.schema = logical.DMLSchema
 		s.total = 1

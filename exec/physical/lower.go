@@ -128,6 +128,9 @@ func lower(ctx context.Context, p logical.Plan, opts catalog.Options, depth int)
 		if out, ok, err := lowerSetOps(p, child); ok {
 			return out, err
 		}
+		if out, ok, err := lowerDML(p); ok { // rewrite.go
+			return out, err
+		}
 		return nil, errs.NotImplementedf("physical planning of %T (%s) is not implemented", p, p.String())
 	}
 }

@@ -116,6 +116,18 @@ func (s *stmtBuilder) buildStmt(stmt ast.StmtNode) (logical.Plan, error) {
 		return s.buildDropTable(n)
 	case *ast.InsertStmt:
 		return s.buildInsert(n)
+	case *ast.DeleteStmt: // dml.go
+		return s.buildDelete(n)
+	case *ast.UpdateStmt:
+		return s.buildUpdate(n)
+	case *ast.TruncateTableStmt:
+		return s.buildTruncate(n)
+	case *ast.CreateIndexStmt:
+		return s.buildCreateIndex(n)
+	case *ast.DropIndexStmt:
+		return s.buildDropIndex(n)
+	case *ast.CreateViewStmt: // views.go
+		return s.buildCreateView(n)
 	case *ast.SetStmt:
 		return nil, errs.NotImplementedf("SET is not supported yet")
 	case *ast.UseStmt:
@@ -140,7 +152,7 @@ func stmtName(stmt ast.StmtNode) string {
 
 func (s *stmtBuilder) buildExplain(n *ast.ExplainStmt) (logical.Plan, error) {
 	switch n.Stmt.(type) {
-	case *ast.SelectStmt, *ast.SetOprStmt, *ast.InsertStmt:
+	case *ast.SelectStmt, *ast.SetOprStmt, *ast.InsertStmt, *ast.DeleteStmt, *ast.UpdateStmt:
 	case *ast.ShowStmt:
 		return nil, errs.NotImplementedf("DESCRIBE/EXPLAIN of a table is not supported yet")
 	default:
@@ -259,6 +271,11 @@ func (s *stmtBuilder) buildTableScan(tn *ast.TableName, alias string) (logical.P
 	name, err := s.tableName(tn)
 	if err != nil {
 		return nil, nil, err
+	}
+	if def, ok, err := s.lookupView(name); err != nil {
+		return nil, nil, err
+	} else if ok {
+		return s.expandView(def, name, alias) // views.go
 	}
 	t, err := s.resolveTable(name)
 	if err != nil {

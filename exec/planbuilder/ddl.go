@@ -104,7 +104,7 @@ func (s *stmtBuilder) buildCreateTable(n *ast.CreateTableStmt) (logical.Plan, er
 func (s *stmtBuilder) buildDropTable(n *ast.DropTableStmt) (logical.Plan, error) {
 	switch {
 	case n.IsView:
-		return nil, errs.NotImplementedf("views are not supported")
+		return s.buildDropView(n) // views.go
 	case n.TemporaryKeyword != ast.TemporaryNone:
 		return nil, errs.NotImplementedf("temporary tables are not supported")
 	case len(n.Tables) != 1:

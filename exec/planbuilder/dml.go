@@ -1,0 +1,270 @@
+package planbuilder
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
+	"github.com/quiverdb/quiver/exec/expr"
+	"github.com/quiverdb/quiver/exec/logical"
+)
+
+// DELETE, UPDATE and TRUNCATE (MySQL's single-table forms) become a
+// logical.Rewrite over a catalog.Rewritable table: WHERE and SET are bound
+// to the table's schema and evaluated by the engine batch by batch
+// (operator.NewRowEditor). UPDATE counts rows changed, as MySQL does.
+// Not supported yet: multi-table forms, subqueries in WHERE/SET, ORDER BY
+// together with LIMIT.
+
+// rewriteTarget resolves the single table a DELETE/UPDATE names and checks
+// it can be rewritten; it returns the table's scope (columns qualified by
+// alias, else the table's name).
+func (s *stmtBuilder) rewriteTarget(refs *ast.TableRefsClause, verb string) (catalog.Name, catalog.Rewritable, catalog.Table, *scope, error) {
+	var zero catalog.Name
+	if refs == nil || refs.TableRefs == nil {
+		return zero, nil, nil, nil, errs.Invalidf("%s needs a table", verb)
+	}
+	ts, ok := refs.TableRefs.Left.(*ast.TableSource)
+	if !ok || refs.TableRefs.Right != nil {
+		return zero, nil, nil, nil, errs.NotImplementedf("multi-table %s is not supported yet; name one table", verb)
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	if !ok {
+		return zero, nil, nil, nil, errs.NotImplementedf("%s of a derived table is not supported", verb)
+	}
+	if len(tn.PartitionNames) > 0 {
+		return zero, nil, nil, nil, errs.NotImplementedf("PARTITION selection is not supported")
+	}
+	name, err := s.tableName(tn)
+	if err != nil {
+		return zero, nil, nil, nil, err
+	}
+	if _, isView, err := s.lookupView(name); err != nil {
+		return zero, nil, nil, nil, err
+	} else if isView {
+		return zero, nil, nil, nil, errs.NotImplementedf("the target table %s of the %s is a view; views are not updatable", name.Table, verb)
+	}
+	t, err := s.resolveTable(name)
+	if err != nil {
+		return zero, nil, nil, nil, err
+	}
+	target, ok := t.(catalog.Rewritable)
+	if !ok {
+		return zero, nil, nil, nil, errs.NotImplementedf("table %s does not support %s (its provider cannot delete or update rows)", name, verb)
+	}
+	sch := t.Schema()
+	sc := &scope{cols: make([]scopeColumn, sch.NumFields())}
+	for i, f := range sch.Fields() {
+		c := scopeColumn{name: f.Name, typ: f.Type}
+		if a := ts.AsName.O; a != "" {
+			c.table = a
+		} else {
+			c.catalog, c.schema, c.table = name.Catalog, name.Schema, tn.Name.O
+		}
+		sc.cols[i] = c
+	}
+	return name, target, t, sc, nil
+}
+
+// rewriteWhere binds a DELETE/UPDATE WHERE clause (nil when absent). A
+// constant TRUE is dropped; subqueries are not supported here yet.
+func (s *stmtBuilder) rewriteWhere(where ast.ExprNode, sc *scope) (expr.Expr, error) {
+	if where == nil {
+		return nil, nil
+	}
+	c := &exprCtx{s: s, sc: sc, clause: "where clause"}
+	e, err := c.bind(where)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := e.(*expr.Literal); ok {
+		if b, isBool := l.Value.(bool); isBool && b {
+			return nil, nil
+		}
+	}
+	return e, nil
+}
+
+// rewriteLimit reads DELETE/UPDATE's ORDER BY and LIMIT: ORDER BY alone
+// changes nothing (every matched row is affected) and is ignored; with a
+// LIMIT it would choose the rows, which is not supported yet.
+func (s *stmtBuilder) rewriteLimit(order *ast.OrderByClause, limit *ast.Limit, verb string) (int64, error) {
+	if limit == nil {
+		return -1, nil
+	}
+	if order != nil && len(order.Items) > 0 {
+		return 0, errs.NotImplementedf("%s with ORDER BY and LIMIT is not supported yet; use a WHERE clause that selects the rows", verb)
+	}
+	if limit.Offset != nil {
+		return 0, errs.Invalidf("%s takes LIMIT row_count, not an offset", verb)
+	}
+	return s.limitArg(limit.Count)
+}
+
+// buildDelete binds DELETE FROM t [WHERE ...] [ORDER BY ...] [LIMIT n].
+func (s *stmtBuilder) buildDelete(n *ast.DeleteStmt) (logical.Plan, error) {
+	switch {
+	case n.IsMultiTable:
+		return nil, errs.NotImplementedf("multi-table DELETE is not supported yet; delete from one table at a time")
+	case n.With != nil:
+		return nil, errs.NotImplementedf("WITH ... DELETE is not supported yet")
+	case n.IgnoreErr:
+		return nil, errs.NotImplementedf("DELETE IGNORE is not supported")
+	}
+	name, target, t, sc, err := s.rewriteTarget(n.TableRefs, "DELETE")
+	if err != nil {
+		return nil, err
+	}
+	where, err := s.rewriteWhere(n.Where, sc)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := s.rewriteLimit(n.Order, n.Limit, "DELETE")
+	if err != nil {
+		return nil, err
+	}
+	return &logical.Rewrite{Kind: logical.RewriteDelete, Name: name, Target: target, TableSchema: t.Schema(), Where: where, Limit: limit}, nil
+}
+
+// buildUpdate binds UPDATE t SET c = expr, ... [WHERE ...] [ORDER BY ...]
+// [LIMIT n]. Each value is cast to its column's type (a string literal that
+// is not a number is rejected for a numeric column, as MySQL's strict mode
+// does) and reads the row as the assignments before it left it.
+func (s *stmtBuilder) buildUpdate(n *ast.UpdateStmt) (logical.Plan, error) {
+	switch {
+	case n.MultipleTable:
+		return nil, errs.NotImplementedf("multi-table UPDATE is not supported yet; update one table at a time")
+	case n.With != nil:
+		return nil, errs.NotImplementedf("WITH ... UPDATE is not supported yet")
+	case n.IgnoreErr:
+		return nil, errs.NotImplementedf("UPDATE IGNORE is not supported")
+	case len(n.List) == 0:
+		return nil, errs.Invalidf("UPDATE needs at least one assignment")
+	}
+	name, target, t, sc, err := s.rewriteTarget(n.TableRefs, "UPDATE")
+	if err != nil {
+		return nil, err
+	}
+	tsch := t.Schema()
+	sets := make([]logical.Assignment, 0, len(n.List))
+	c := &exprCtx{s: s, sc: sc, clause: "field list"}
+	for _, a := range n.List {
+		idx, err := sc.resolve(a.Column, "field list")
+		if err != nil {
+			return nil, err
+		}
+		f := tsch.Field(idx)
+		var v expr.Expr
+		if _, isDefault := a.Expr.(*ast.DefaultExpr); isDefault {
+			v = expr.Null(f.Type) // Quiver has no column defaults: DEFAULT is NULL
+		} else if v, err = c.bindHinted(a.Expr, f.Type); err != nil {
+			return nil, err
+		}
+		if l, ok := v.(*expr.Literal); ok {
+			if l.Value == nil && !f.Nullable {
+				return nil, errs.Invalidf("column '%s' cannot be null", f.Name)
+			}
+			if err := strictNumber(l, f, 1); err != nil {
+				return nil, err
+			}
+		}
+		cast, err := expr.NewCast(v, f.Type)
+		if err != nil {
+			return nil, errs.Wrap(errs.ErrInvalid, err, "column '%s' cannot be set to %s", f.Name, v)
+		}
+		sets = append(sets, logical.Assignment{Column: idx, Name: f.Name, Value: cast})
+	}
+	where, err := s.rewriteWhere(n.Where, sc)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := s.rewriteLimit(n.Order, n.Limit, "UPDATE")
+	if err != nil {
+		return nil, err
+	}
+	return &logical.Rewrite{Kind: logical.RewriteUpdate, Name: name, Target: target, TableSchema: tsch, Where: where, Sets: sets, Limit: limit}, nil
+}
+
+// buildTruncate binds TRUNCATE [TABLE] t: every row goes, 0 rows affected.
+func (s *stmtBuilder) buildTruncate(n *ast.TruncateTableStmt) (logical.Plan, error) {
+	refs := &ast.TableRefsClause{TableRefs: &ast.Join{Left: &ast.TableSource{Source: n.Table}}}
+	name, target, t, _, err := s.rewriteTarget(refs, "TRUNCATE")
+	if err != nil {
+		return nil, err
+	}
+	return &logical.Rewrite{Kind: logical.RewriteTruncate, Name: name, Target: target, TableSchema: t.Schema(), Limit: -1}, nil
+}
+
+// indexTable resolves the table of CREATE/DROP INDEX and checks it records
+// indexes.
+func (s *stmtBuilder) indexTable(tn *ast.TableName) (catalog.Name, catalog.Table, catalog.Indexable, error) {
+	name, err := s.tableName(tn)
+	if err != nil {
+		return name, nil, nil, err
+	}
+	t, err := s.resolveTable(name)
+	if err != nil {
+		return name, nil, nil, err
+	}
+	ix, ok := t.(catalog.Indexable)
+	if !ok {
+		return name, nil, nil, errs.NotImplementedf("table %s does not support indexes (its provider cannot record them)", name)
+	}
+	return name, t, ix, nil
+}
+
+// buildCreateIndex binds CREATE [UNIQUE] INDEX i ON t (cols). Indexes are
+// metadata: the plan checks the table and columns, the statement records
+// the index (a unique one is checked against the current rows).
+func (s *stmtBuilder) buildCreateIndex(n *ast.CreateIndexStmt) (logical.Plan, error) {
+	switch n.KeyType {
+	case ast.IndexKeyTypeNone, ast.IndexKeyTypeUnique:
+	default:
+		return nil, errs.NotImplementedf("FULLTEXT, SPATIAL and vector indexes are not supported")
+	}
+	name, t, ix, err := s.indexTable(n.Table)
+	if err != nil {
+		return nil, err
+	}
+	def := catalog.IndexDef{Name: n.IndexName, Unique: n.KeyType == ast.IndexKeyTypeUnique}
+	for _, part := range n.IndexPartSpecifications {
+		if part.Expr != nil || part.Column == nil {
+			return nil, errs.NotImplementedf("functional index parts are not supported; index columns")
+		}
+		found := ""
+		for _, f := range t.Schema().Fields() {
+			if strings.EqualFold(f.Name, part.Column.Name.O) {
+				found = f.Name
+				break
+			}
+		}
+		if found == "" {
+			return nil, errs.NotFoundf("key column '%s' doesn't exist in table", part.Column.Name.O)
+		}
+		def.Columns = append(def.Columns, found)
+	}
+	ifNotExists := n.IfNotExists
+	return &logical.Command{Verb: "CreateIndex", Object: n.IndexName + " ON " + name.String() + " (" + strings.Join(def.Columns, ", ") + ")",
+		Run: func(ctx context.Context) error {
+			err := ix.CreateIndex(ctx, def)
+			if ifNotExists && errors.Is(err, errs.ErrAlreadyExists) {
+				return nil
+			}
+			return err
+		}}, nil
+}
+
+// buildDropIndex binds DROP INDEX [IF EXISTS] i ON t.
+func (s *stmtBuilder) buildDropIndex(n *ast.DropIndexStmt) (logical.Plan, error) {
+	name, _, ix, err := s.indexTable(n.Table)
+	if err != nil {
+		return nil, err
+	}
+	idx, ifExists := n.IndexName, n.IfExists
+	return &logical.Command{Verb: "DropIndex", Object: idx + " ON " + name.String(),
+		Run: func(ctx context.Context) error { return ix.DropIndex(ctx, idx, ifExists) }}, nil
+}
