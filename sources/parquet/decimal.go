@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -151,11 +152,20 @@ func decodeBE(dst []decimal128.Num, vals []pq.FixedLenByteArray, width int) {
 	if width <= 8 {
 		shift := uint(64 - 8*width)
 		for i, v := range vals {
-			var u uint64
-			for _, b := range v[:width] {
-				u = u<<8 | uint64(b)
+			var x int64
+			if cap(v) >= 8 {
+				// One 8-byte load: the value's bytes are the top of the
+				// word; an arithmetic shift drops the bytes after it and
+				// sign-extends. (Values decoded from a page slice its
+				// buffer, so all but the last few have 8 bytes of room.)
+				x = int64(binary.BigEndian.Uint64(v[:8])) >> shift
+			} else {
+				var u uint64
+				for _, b := range v[:width] {
+					u = u<<8 | uint64(b)
+				}
+				x = int64(u<<shift) >> shift
 			}
-			x := int64(u<<shift) >> shift
 			dst[i] = decimal128.New(x>>63, uint64(x))
 		}
 		return

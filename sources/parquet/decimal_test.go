@@ -1,8 +1,10 @@
 package parquet
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -167,5 +169,34 @@ func BenchmarkDecimalScan(b *testing.B) {
 			b.Fatal(err)
 		}
 		release(readAll(b, s, mem))
+	}
+}
+
+// TestDecodeBEMatchesBytewise checks decodeBE's 8-byte-load path and its
+// byte-at-a-time tail against decimalFromBE for every width up to 8, with
+// negative, positive and extreme values packed back to back in one page
+// buffer (so the last values have less than 8 bytes of room).
+func TestDecodeBEMatchesBytewise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for width := 1; width <= 8; width++ {
+		const n = 50
+		buf := make([]byte, n*width)
+		for i := range buf {
+			buf[i] = byte(rng.Uint32())
+		}
+		copy(buf[:width], append([]byte{0x80}, make([]byte, width-1)...)) // most negative first
+		copy(buf[width:2*width], bytes.Repeat([]byte{0xff}, width))       // then -1
+		vals := make([]pq.FixedLenByteArray, n)
+		for i := range vals {
+			vals[i] = buf[i*width : (i+1)*width]
+		}
+		dst := make([]decimal128.Num, n)
+		decodeBE(dst, vals, width)
+		for i, v := range vals {
+			want, ok := decimalFromBE(v)
+			if !ok || dst[i] != want {
+				t.Fatalf("width %d value %d (% x): got %v, want %v", width, i, []byte(v), dst[i].BigInt(), want.BigInt())
+			}
+		}
 	}
 }
