@@ -232,6 +232,11 @@ func arithType(op Op, lt, rt arrow.DataType) (res, lTo, rTo arrow.DataType, ok b
 			return TypeFloat64
 		case clsBool:
 			return TypeInt64
+		case clsDate, clsTimestamp, clsTime:
+			// MySQL: temporal values in arithmetic are the numbers
+			// YYYYMMDD, YYYYMMDDhhmmss and hhmmss (DATE '2001-02-03' + 0
+			// = 20010203); fractions are dropped (no fsp is tracked).
+			return TypeInt64
 		case clsNull:
 			return nil
 		}

@@ -25,15 +25,17 @@ func canCast(from, to arrow.DataType) bool {
 	}
 	switch tc {
 	case clsBool, clsInt, clsUint, clsFloat, clsDecimal:
-		return isNumericClass(fc) || fc == clsString || fc == clsBinary || fc == clsDate || fc == clsTimestamp
+		return isNumericClass(fc) || fc == clsString || fc == clsBinary || fc == clsDate || fc == clsTimestamp || fc == clsTime
 	case clsString:
 		return true
 	case clsBinary:
 		return fc == clsString
 	case clsDate, clsTimestamp:
-		return fc == clsString || fc == clsDate || fc == clsTimestamp || fc == clsBinary
+		// Numbers read as YYYYMMDD[hhmmss] (numberToDateTime).
+		return fc == clsString || fc == clsDate || fc == clsTimestamp || fc == clsBinary || isNumericClass(fc)
 	case clsTime:
-		return fc == clsString || fc == clsTimestamp || fc == clsBinary
+		// Numbers read as [-]hhmmss (numberToTime).
+		return fc == clsString || fc == clsTimestamp || fc == clsBinary || isNumericClass(fc)
 	}
 	return false
 }
@@ -158,6 +160,22 @@ func int64Reader(a arrow.Array) func(i int) (int64, bool) {
 	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
 		s := stringReader(a)
 		return func(i int) (int64, bool) { return parseIntPrefix(s(i)) }
+	case arrow.TIME64:
+		// TIME as a number is [-]hhmmss, the fraction rounded (MySQL).
+		us := timeMicros(a)
+		return func(i int) (int64, bool) {
+			v := us(i)
+			neg := v < 0
+			if neg {
+				v = -v
+			}
+			sec := (v + 500000) / 1e6
+			x := sec/3600*10000 + sec/60%60*100 + sec%60
+			if neg {
+				x = -x
+			}
+			return x, true
+		}
 	}
 	if a.DataType().ID() == arrow.NULL || classOf(a.DataType()) == clsOther {
 		return func(int) (int64, bool) { return 0, true }
@@ -240,6 +258,12 @@ func float64Reader(a arrow.Array) func(i int) float64 {
 	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
 		s := stringReader(a)
 		return func(i int) float64 { return parseFloatPrefix(s(i)) }
+	case arrow.TIME64:
+		us := timeMicros(a)
+		return func(i int) float64 {
+			x, _ := timeNumber(us(i))
+			return float64(x) / 1e6
+		}
 	}
 	r := int64Reader(a)
 	return func(i int) float64 { x, _ := r(i); return float64(x) }
@@ -292,6 +316,11 @@ func castToInt[T int8 | int16 | int32 | int64](mem memory.Allocator, a arrow.Arr
 		}
 	}
 	r := int64Reader(a)
+	if c := classOf(a.DataType()); to.ID() == arrow.INT64 && (c == clsString || c == clsBinary) {
+		// Text → BIGINT saturates and keeps the 64 bits (strToInt64Bits).
+		s := stringReader(a)
+		r = func(i int) (int64, bool) { b, _ := strToInt64Bits(s(i)); return int64(b), true }
+	}
 	if to.ID() == arrow.INT64 && classOf(a.DataType()) == clsUint {
 		// BIGINT UNSIGNED → BIGINT reinterprets the 64 bits, as MySQL's
 		// CAST(x AS SIGNED) does (CAST(18446744073709551615 AS SIGNED) = -1).
@@ -329,7 +358,12 @@ func castToUint[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, a arro
 	r := uint64Reader(a)
 	if to.ID() == arrow.UINT64 {
 		switch c := classOf(a.DataType()); c {
-		case clsInt, clsBool, clsString, clsBinary:
+		case clsString, clsBinary:
+			// Text → BIGINT UNSIGNED saturates and keeps the 64 bits
+			// ('-1' → 18446744073709551615), see strToInt64Bits.
+			s := stringReader(a)
+			r = func(i int) (uint64, bool) { b, _ := strToInt64Bits(s(i)); return b, true }
+		case clsInt, clsBool:
 			// Signed integers (and integer text) → BIGINT UNSIGNED keep their
 			// 64 bits, as MySQL's CAST(x AS UNSIGNED) does (-1 →
 			// 18446744073709551615).
@@ -439,6 +473,12 @@ func castToDecimal(mem memory.Allocator, a arrow.Array, to *arrow.Decimal128Type
 		get = func(i int) (decimal256.Num, bool) {
 			x, ok := r(i)
 			return decimal256.FromU64(x).Mul(pow10_256[to.Scale]), ok
+		}
+	case clsTime:
+		us := timeMicros(a)
+		get = func(i int) (decimal256.Num, bool) {
+			x, _ := timeNumber(us(i)) // hhmmss.ffffff at scale 6
+			return rescale256(decimal256.FromI64(x), 6, to.Scale), true
 		}
 	case clsString, clsBinary:
 		s := stringReader(a)
@@ -655,25 +695,22 @@ func castToTemporal(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arr
 		v := fixedVals[arrow.Timestamp](a)
 		u := timestampUnit(a.DataType())
 		get = func(i int) (time.Time, bool) { return v[i].ToTime(u).UTC(), true }
-	default:
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
 		s := stringReader(a)
 		if to.ID() == arrow.TIME64 {
-			buf, out := newFixed[int64](mem, n)
-			for i := 0; i < n; i++ {
-				out[i] = 0
-				if !validBit(vb, i) {
-					continue
-				}
-				us, ok := parseTimeOfDay(s(i))
-				if !ok {
-					bitutil.ClearBit(vb, i)
-					continue
-				}
-				out[i] = us
-			}
-			return makeArray(to, n, validity, buf), nil
+			return buildTime64(mem, to, n, validity, func(i int) (int64, bool) { return parseTimeText(s(i)) }), nil
 		}
 		get = func(i int) (time.Time, bool) { return parseDateTime(s(i)) }
+	default:
+		num, err := numberParts(a)
+		if err != nil {
+			validity.Release()
+			return nil, err
+		}
+		if to.ID() == arrow.TIME64 {
+			return buildTime64(mem, to, n, validity, func(i int) (int64, bool) { return numberToTime(num(i)) }), nil
+		}
+		get = func(i int) (time.Time, bool) { return numberToDateTime(num(i)) }
 	}
 	switch to.ID() {
 	case arrow.DATE32:
@@ -735,26 +772,163 @@ func castToTemporal(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arr
 	return nil, notImplementedf("conversion to %s", TypeName(to))
 }
 
-var dateTimeLayouts = []string{
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04",
-	"2006-01-02",
-	"20060102150405",
-	"20060102",
-}
-
-// parseDateTime parses MySQL date/datetime text ('2024-01-02',
-// '2024-01-02 10:11:12.5', '20240102'). Time zone suffixes are not accepted:
-// DATETIME has none.
+// parseDateTime parses MySQL date/datetime text the way MySQL's
+// str_to_datetime does:
+//
+//   - delimited: year, month and day separated by any punctuation
+//     ('2024-1-2', '2024/01/02', '2024^1^2'), then optionally spaces or 'T'
+//     and hour, minute, second, likewise separated, and '.' with up to six
+//     fraction digits (more are cut); a 1- or 2-digit year is 20YY below
+//     70 and 19YY from 70;
+//   - digits only: YYYYMMDDhhmmss, YYMMDDhhmmss, YYYYMMDD or YYMMDD, with
+//     an optional '.' fraction after the time;
+//   - leading and trailing spaces are ignored; other trailing text after a
+//     complete date is ignored (MySQL warns).
+//
+// Impossible dates (month 13, February 30) and the zero date are not
+// values (ok=false → NULL, as MySQL 8 returns with a warning for CAST).
+// Time zone suffixes are not accepted: DATETIME has none.
 func parseDateTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, l := range dateTimeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
+	s = strings.Trim(s, " \t\n\r")
+	if s == "" {
+		return time.Time{}, false
+	}
+	nd := 0
+	for nd < len(s) && s[nd] >= '0' && s[nd] <= '9' {
+		nd++
+	}
+	if nd == len(s) || (s[nd] == '.' && nd >= 12) {
+		return parseDateTimeDigits(s[:nd], s[nd:])
+	}
+	var f [6]int
+	var yearDigits int
+	pos := 0
+	n := 0 // fields read
+	for n < 6 {
+		start := pos
+		v := 0
+		for pos < len(s) && s[pos] >= '0' && s[pos] <= '9' && pos-start < 9 {
+			v = v*10 + int(s[pos]-'0')
+			pos++
+		}
+		if pos == start {
+			break
+		}
+		if n == 0 {
+			yearDigits = pos - start
+		}
+		f[n] = v
+		n++
+		if pos >= len(s) || n == 6 {
+			break
+		}
+		// Separator: between date and time, spaces or 'T'; elsewhere one
+		// punctuation character (MySQL accepts any).
+		c := s[pos]
+		if n == 3 {
+			if c != ' ' && c != 'T' && c != '\t' {
+				break
+			}
+			for pos < len(s) && (s[pos] == ' ' || s[pos] == '\t') {
+				pos++
+			}
+			if pos < len(s) && s[pos] == 'T' && c == 'T' {
+				pos++
+			}
+			continue
+		}
+		// ':' separates only time parts here, so '10:05:03' stays a TIME
+		// for readers that try a datetime first (MySQL would read it as
+		// the date 2010-05-03 in a DATE context).
+		if !isDatePunct(c) || (c == ':' && n < 3) {
+			break
+		}
+		pos++
+	}
+	if n < 3 {
+		return time.Time{}, false
+	}
+	us := 0
+	if n == 6 && pos < len(s) && s[pos] == '.' {
+		pos++
+		digits := 0
+		for pos < len(s) && s[pos] >= '0' && s[pos] <= '9' {
+			if digits < 6 {
+				us = us*10 + int(s[pos]-'0')
+				digits++
+			}
+			pos++
+		}
+		for ; digits < 6 && digits > 0; digits++ {
+			us *= 10
 		}
 	}
-	return time.Time{}, false
+	if yearDigits <= 2 {
+		f[0] = twoDigitYear(f[0])
+	}
+	return makeDateTime(f[0], f[1], f[2], f[3], f[4], f[5], us)
+}
+
+// isDatePunct reports whether c may separate the parts of a date or time
+// (MySQL accepts any punctuation).
+func isDatePunct(c byte) bool {
+	return c > ' ' && c < 0x7f && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z')
+}
+
+// twoDigitYear maps a 2-digit year as MySQL does: 00-69 → 2000-2069,
+// 70-99 → 1970-1999.
+func twoDigitYear(y int) int {
+	if y < 70 {
+		return y + 2000
+	}
+	return y + 1900
+}
+
+// parseDateTimeDigits parses the digits-only forms of parseDateTime; frac
+// is "" or "." and fraction digits.
+func parseDateTimeDigits(d, frac string) (time.Time, bool) {
+	atoi := func(s string) int {
+		v := 0
+		for i := 0; i < len(s); i++ {
+			v = v*10 + int(s[i]-'0')
+		}
+		return v
+	}
+	var y, mo, dd, h, mi, sec int
+	switch len(d) {
+	case 14:
+		y, mo, dd, h, mi, sec = atoi(d[:4]), atoi(d[4:6]), atoi(d[6:8]), atoi(d[8:10]), atoi(d[10:12]), atoi(d[12:])
+	case 12:
+		y, mo, dd, h, mi, sec = twoDigitYear(atoi(d[:2])), atoi(d[2:4]), atoi(d[4:6]), atoi(d[6:8]), atoi(d[8:10]), atoi(d[10:])
+	case 8:
+		y, mo, dd = atoi(d[:4]), atoi(d[4:6]), atoi(d[6:])
+	case 6:
+		y, mo, dd = twoDigitYear(atoi(d[:2])), atoi(d[2:4]), atoi(d[4:])
+	default:
+		return time.Time{}, false
+	}
+	us := 0
+	if len(frac) > 1 {
+		digits := 0
+		for i := 1; i < len(frac) && frac[i] >= '0' && frac[i] <= '9'; i++ {
+			if digits < 6 {
+				us = us*10 + int(frac[i]-'0')
+				digits++
+			}
+		}
+		for ; digits < 6 && digits > 0; digits++ {
+			us *= 10
+		}
+	}
+	return makeDateTime(y, mo, dd, h, mi, sec, us)
+}
+
+// makeDateTime validates and builds a DATETIME value (UTC wall clock).
+func makeDateTime(y, mo, d, h, mi, sec, us int) (time.Time, bool) {
+	if y > 9999 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, time.Month(mo)) || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, time.UTC), true
 }
 
 // parseTimeOfDay parses [-]HH:MM[:SS[.ffffff]] into microseconds.
@@ -858,24 +1032,54 @@ func parseFloatPrefix(s string) float64 {
 	return f
 }
 
-// parseIntPrefix is MySQL's lenient string → BIGINT (integer prefix).
-func parseIntPrefix(s string) (int64, bool) {
-	p := numericPrefix(s)
-	if i := strings.IndexAny(p, ".eE"); i >= 0 {
-		if strings.ContainsAny(p, "eE") {
-			f := math.Round(parseFloatPrefix(p))
-			if f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
-				return 0, false
-			}
-			return int64(f), true
+// strToInt64Bits is MySQL's strtoll10, which CAST(str AS SIGNED/UNSIGNED)
+// and the integer value of a string use: leading spaces skipped, an
+// optional sign, then the decimal digits that follow ('12abc' → 12, '1e3'
+// → 1, '1.9' → 1, 'abc' → 0; MySQL warns about the rest). Positive values
+// saturate at 18446744073709551615 and negative ones at
+// -9223372036854775808 (overflow reports it). The result is the 64 bits:
+// SIGNED reads them as two's complement, so CAST('18446744073709551615' AS
+// SIGNED) is -1 and CAST('9223372036854775809' AS SIGNED) is
+// -9223372036854775807, as in MySQL.
+func strToInt64Bits(s string) (bits uint64, overflow bool) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	var u uint64
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		d := uint64(s[i] - '0')
+		if u > (math.MaxUint64-d)/10 {
+			overflow = true
+			u = math.MaxUint64
+			break
 		}
-		p = p[:i]
+		u = u*10 + d
 	}
-	if p == "" || p == "+" || p == "-" {
-		return 0, true
+	if neg {
+		if overflow || u > 1<<63 {
+			return 1 << 63, true // -9223372036854775808
+		}
+		return -u, false
 	}
-	v, err := strconv.ParseInt(p, 10, 64)
-	return v, err == nil
+	return u, overflow
+}
+
+// parseIntPrefix is MySQL's lenient string → BIGINT (see strToInt64Bits);
+// ok is false when the value does not fit in BIGINT.
+func parseIntPrefix(s string) (int64, bool) {
+	bits, over := strToInt64Bits(s)
+	v := int64(bits)
+	if over {
+		return v, false
+	}
+	neg := strings.HasPrefix(strings.TrimLeft(s, " \t\n\r"), "-")
+	return v, neg || bits <= math.MaxInt64
 }
 
 func parseUintPrefix(s string) (uint64, bool) {
@@ -906,4 +1110,216 @@ func decimalToFloat(v decimal128.Num, scale int32) float64 {
 		return v.ToFloat64(scale)
 	}
 	return f
+}
+
+// buildTime64 fills a TIME array (unit of to) from get, which returns
+// microseconds; rows already NULL in validity (which buildTime64 takes
+// over) are skipped and rows get rejects become NULL.
+func buildTime64(mem memory.Allocator, to arrow.DataType, n int, validity *memory.Buffer, get func(i int) (int64, bool)) arrow.Array {
+	vb := validity.Bytes()
+	div := int64(1)
+	if timeUnit(to) == arrow.Second {
+		div = 1e6
+	} else if timeUnit(to) == arrow.Millisecond {
+		div = 1e3
+	}
+	mul := int64(1)
+	if timeUnit(to) == arrow.Nanosecond {
+		mul = 1e3
+	}
+	buf, out := newFixed[int64](mem, n)
+	for i := 0; i < n; i++ {
+		out[i] = 0
+		if !validBit(vb, i) {
+			continue
+		}
+		us, ok := get(i)
+		if !ok {
+			bitutil.ClearBit(vb, i)
+			continue
+		}
+		out[i] = us / div * mul
+	}
+	return makeArray(to, n, validity, buf)
+}
+
+// parseTimeText is MySQL's string → TIME: TIME text (parseTimeValue:
+// 'hh:mm:ss', 'D hh:mm', 'hhmmss', '0'), else a datetime's time of day
+// ('2011-02-03 10:11:12' → 10:11:12).
+func parseTimeText(s string) (int64, bool) {
+	if us, ok := parseTimeValue(s); ok {
+		return us, true
+	}
+	t, ok := parseDateTime(s)
+	if !ok {
+		return 0, false
+	}
+	return int64(t.Hour()*3600+t.Minute()*60+t.Second())*1e6 + int64(t.Nanosecond()/1000), true
+}
+
+// numParts is a number split for temporal conversion: its integer part's
+// magnitude, its sign and its fraction in microseconds (rounded).
+type numParts struct {
+	whole uint64
+	neg   bool
+	us    int64
+	ok    bool // false when the integer part exceeds 64 bits
+}
+
+// numberParts returns a reader splitting the numbers of a (integers,
+// DOUBLE, DECIMAL) into numParts.
+func numberParts(a arrow.Array) (func(i int) numParts, error) {
+	switch c := classOf(a.DataType()); c {
+	case clsInt, clsBool:
+		r := int64Reader(a)
+		return func(i int) numParts {
+			x, _ := r(i)
+			if x < 0 {
+				return numParts{whole: uint64(-x), neg: true, ok: true}
+			}
+			return numParts{whole: uint64(x), ok: true}
+		}, nil
+	case clsUint:
+		r := uint64Reader(a)
+		return func(i int) numParts { x, _ := r(i); return numParts{whole: x, ok: true} }, nil
+	case clsFloat:
+		r := float64Reader(a)
+		return func(i int) numParts {
+			f := r(i)
+			p := numParts{neg: f < 0}
+			f = math.Abs(f)
+			w := math.Floor(f)
+			if math.IsNaN(f) || w >= 1.8446744073709551615e19 {
+				return p
+			}
+			p.whole, p.us, p.ok = uint64(w), int64(math.Round((f-w)*1e6)), true
+			if p.us == 1e6 {
+				p.whole, p.us = p.whole+1, 0
+			}
+			return p
+		}, nil
+	case clsDecimal:
+		v := fixedVals[decimal128.Num](a)
+		_, sc := decimalOf(a.DataType())
+		return func(i int) numParts {
+			x := v[i]
+			p := numParts{neg: x.Sign() < 0}
+			x = x.Abs()
+			// Round to microseconds, then split.
+			us := to256(x)
+			if sc > 6 {
+				us = divRoundHalfUp256(us, pow10_256[sc-6])
+			} else {
+				us = us.Mul(pow10_256[6-sc])
+			}
+			q, r := us.Div(pow10_256[6])
+			bi := q.BigInt()
+			if !bi.IsUint64() {
+				return p
+			}
+			p.whole, p.us, p.ok = bi.Uint64(), r.BigInt().Int64(), true
+			return p
+		}, nil
+	}
+	return nil, notImplementedf("conversion of %s to a date or time", TypeName(a.DataType()))
+}
+
+// numberToDateTime is MySQL's number_to_datetime: YYMMDD, YYYYMMDD,
+// YYMMDDhhmmss or YYYYMMDDhhmmss (2-digit years 00-69 are 20YY, 70-99
+// 19YY), the fraction as microseconds. Negative numbers, 0 and other
+// shapes are not dates (ok=false → NULL).
+func numberToDateTime(p numParts) (time.Time, bool) {
+	nr := p.whole
+	if !p.ok || p.neg || nr == 0 {
+		return time.Time{}, false
+	}
+	switch {
+	case nr >= 10000101000000:
+		// YYYYMMDDhhmmss
+	case nr < 101:
+		return time.Time{}, false
+	case nr <= 691231:
+		nr = (nr + 20000000) * 1000000
+	case nr < 700101:
+		return time.Time{}, false
+	case nr <= 991231:
+		nr = (nr + 19000000) * 1000000
+	case nr < 10000101:
+		return time.Time{}, false
+	case nr <= 99991231:
+		nr *= 1000000
+	case nr < 101000000:
+		return time.Time{}, false
+	case nr <= 691231235959:
+		nr += 20000000000000
+	case nr < 700101000000:
+		return time.Time{}, false
+	case nr <= 991231235959:
+		nr += 19000000000000
+	default:
+		return time.Time{}, false
+	}
+	if nr > 99991231235959 {
+		return time.Time{}, false
+	}
+	date, tod := nr/1000000, nr%1000000
+	return makeDateTime(int(date/10000), int(date/100%100), int(date%100), int(tod/10000), int(tod/100%100), int(tod%100), int(p.us))
+}
+
+// numberToTime is MySQL's number → TIME: [-]hhmmss (minutes and seconds
+// below 60, hours clamped to 838), or a datetime number's time of day
+// when it has more than 10 digits; the fraction as microseconds.
+func numberToTime(p numParts) (int64, bool) {
+	if !p.ok {
+		return 0, false
+	}
+	if p.whole >= 10000000000 {
+		t, ok := numberToDateTime(numParts{whole: p.whole, us: p.us, ok: true})
+		if !ok || p.neg {
+			return 0, false
+		}
+		return int64(t.Hour()*3600+t.Minute()*60+t.Second())*1e6 + p.us, true
+	}
+	h, m, s := p.whole/10000, p.whole/100%100, p.whole%100
+	if m > 59 || s > 59 {
+		return 0, false
+	}
+	us := clampTime(int64(h*3600+m*60+s)*1e6 + p.us)
+	if p.neg {
+		us = -us
+	}
+	return us, true
+}
+
+// timeMicros reads a TIME array (any unit) as signed microseconds.
+func timeMicros(a arrow.Array) func(i int) int64 {
+	switch x := a.(type) {
+	case *array.Time64:
+		div := int64(1)
+		if x.DataType().(*arrow.Time64Type).Unit == arrow.Nanosecond {
+			div = 1e3
+		}
+		return func(i int) int64 { return int64(x.Value(i)) / div }
+	case *array.Time32:
+		mul := int64(1e6)
+		if x.DataType().(*arrow.Time32Type).Unit == arrow.Millisecond {
+			mul = 1e3
+		}
+		return func(i int) int64 { return int64(x.Value(i)) * mul }
+	}
+	return func(int) int64 { return 0 }
+}
+
+// timeNumber is a TIME as the number [-]hhmmss.ffffff, scaled by 10^6.
+func timeNumber(us int64) (int64, bool) {
+	neg := us < 0
+	if neg {
+		us = -us
+	}
+	sec, frac := us/1e6, us%1e6
+	x := (sec/3600*10000+sec/60%60*100+sec%60)*1e6 + frac
+	if neg {
+		x = -x
+	}
+	return x, true
 }
