@@ -260,6 +260,9 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 				if row[i], err = expr.NewCast(e, f.Type); err != nil {
 					return nil, errs.Wrap(errs.ErrInvalid, err, "column %s, row %d", f.Name, r+1)
 				}
+				if err := strictLiteral(e, row[i], f, r+1); err != nil { // dml.go
+					return nil, err
+				}
 			}
 			rows[r] = row
 		}

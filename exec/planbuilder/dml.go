@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/quiverdb/quiver/catalog"
@@ -176,6 +177,9 @@ func (s *stmtBuilder) buildUpdate(n *ast.UpdateStmt) (logical.Plan, error) {
 		if err != nil {
 			return nil, errs.Wrap(errs.ErrInvalid, err, "column '%s' cannot be set to %s", f.Name, v)
 		}
+		if err := strictLiteral(v, cast, f, 1); err != nil {
+			return nil, err
+		}
 		sets = append(sets, logical.Assignment{Column: idx, Name: f.Name, Value: cast})
 	}
 	where, err := s.rewriteWhere(n.Where, sc)
@@ -267,4 +271,18 @@ func (s *stmtBuilder) buildDropIndex(n *ast.DropIndexStmt) (logical.Plan, error)
 	idx, ifExists := n.IndexName, n.IfExists
 	return &logical.Command{Verb: "DropIndex", Object: idx + " ON " + name.String(),
 		Run: func(ctx context.Context) error { return ix.DropIndex(ctx, idx, ifExists) }}, nil
+}
+
+// strictLiteral rejects a non-NULL constant whose conversion to the
+// column's type gave NULL (e.g. '2024-02-30' for a DATE), as MySQL's strict
+// mode does for INSERT and UPDATE ("Incorrect date value").
+func strictLiteral(v, cast expr.Expr, f arrow.Field, row int) error {
+	in, ok := v.(*expr.Literal)
+	if !ok || in.Value == nil {
+		return nil
+	}
+	if out, ok := cast.(*expr.Literal); ok && out.Value == nil {
+		return errs.Invalidf("incorrect %s value: '%v' for column '%s' at row %d", strings.ToLower(expr.TypeName(f.Type)), in.Value, f.Name, row)
+	}
+	return nil
 }
