@@ -53,7 +53,7 @@
 // ORDER BY + LIMIT (catalog.TopNPushdowner) is pushed when every key is a
 // column PostgreSQL orders as the engine does: numbers, booleans, dates and
 // timestamps, never strings (the engine orders them under its own
-// collation). NULL placement is always explicit (NULLS FIRST/LAST, since
+// collation; see Strings). NULL placement is always explicit (NULLS FIRST/LAST, since
 // PostgreSQL's default is the opposite of MySQL's), and a float key gets a
 // leading `(x = 'NaN'::float8)` key, as PostgreSQL sorts NaN above every
 // number and the engine below. The engine keeps its own TopN above the
@@ -67,8 +67,33 @@
 // timestamps; the aggregate then runs in PostgreSQL, its result decoded
 // straight into the engine's types, and a TopN above it is pushed too
 // (ORDER BY ... LIMIT on the grouped query). Such queries are never split
-// into ctid ranges, and their partitions are not encodable. EXPLAIN shows
-// the SQL with its ORDER BY / GROUP BY.
+// into ctid ranges; their partitions encode as the pushed request itself
+// (sqlpush.Spec: keys, directions, NULL placement, limit, filters, group
+// keys, aggregate calls, output schema), which the decoding node pushes
+// into its own Table again and must turn into the same SQL and bind
+// values. EXPLAIN shows the SQL with its ORDER BY / GROUP BY.
+//
+// # Strings
+//
+// The engine compares VARCHAR values under MySQL's utf8mb4_0900_ai_ci
+// (case- and accent-insensitive, ß = ss, æ = ae, controls and combining
+// marks ignored, NO PAD). Decision: nothing about strings is pushed as
+// Exact. PostgreSQL's "C" collation compares bytes; libc and ICU locales
+// order by other rules; its nondeterministic ICU collations
+// (ks-level1) fold with another Unicode version's tables and expand
+// differently; lower()/upper() follow the database's ctype. None of these
+// can be proven equal to the engine's comparison, so string comparisons,
+// string sort keys (TopN) and string group keys stay in the engine, as
+// does LIKE (accent-insensitive in the engine). What is pushed is a
+// provable superset: for x = 'lit', x <=> 'lit' and x IN ('l1', ...) the
+// filter is Inexact and PostgreSQL receives
+// `octet_length(translate(x, $n, '')) = octet_length(x)`, which drops rows
+// containing an ASCII character that cannot occur in any string equal to
+// a literal (its collation key has a byte no literal's key has; the
+// engine's key of a string is the concatenation of its characters' keys).
+// The excluded characters are computed by the engine's expr.CollationKey
+// and bound as a parameter; the engine re-filters what arrives. See
+// strings.go.
 //
 // Tables and materialized views whose reltuples exceed partition_rows are
 // split into up to `partitions` ranges of heap pages, each a partition
@@ -88,10 +113,12 @@
 // naming it.
 //
 // PartitionCodec encodes a partition as metadata only: SQL text, bind
-// values (typed), ctid range and the projected columns with their type
-// OIDs. DecodePartition runs on the receiving node's own Table (its own
-// pool) and refuses encodings for another table or for columns that
-// changed since.
+// values (typed), ctid range, the projected columns with their type OIDs,
+// and for a pushed TopN or aggregate its request (version
+// sqlpush.WireVersion; unknown versions and fields are ErrInvalid naming
+// them). DecodePartition runs on the receiving node's own Table (its own
+// pool) and refuses encodings for another table, for columns that changed
+// since, or whose re-planned SQL differs.
 //
 // Statistics come from pg_class (reltuples → Inexact row count, Absent if
 // never analyzed; relpages → Inexact bytes) and pg_stats (null_frac and

@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/quiverdb/quiver/catalog"
+	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec/expr"
 	"github.com/quiverdb/quiver/sources/internal/sqlgen"
 	"github.com/quiverdb/quiver/sources/internal/sqlpush"
@@ -52,6 +53,14 @@ func (t *Table) PushTopN(req catalog.TopNRequest) (catalog.Table, bool, error) {
 // in one partition, its result decoded straight into the engine's types.
 // No I/O; safe for concurrent use.
 func (t *Table) PushAggregate(req catalog.AggregateRequest) (catalog.Table, bool, error) {
+	for _, f := range req.Filters {
+		var scratch []any
+		if _, v := t.translate(f, &scratch); v != catalog.FilterExact {
+			// The contract promises Exact filters; an Inexact prefilter
+			// under a remote GROUP BY would change the groups.
+			return nil, false, errs.Invalidf("postgres table %s: aggregate pushdown with filter %s, which is not Exact here", t.Name(), f)
+		}
+	}
 	where, args, err := t.where(req.Filters)
 	if err != nil {
 		return nil, false, err

@@ -105,16 +105,32 @@ func (t *Table) selectSQL(i int) string {
 }
 
 // SupportsFilters answers Exact for every filter sqlgen translates to
-// PostgreSQL with the engine's semantics (bind parameters only) and
-// Unsupported for the rest. It is the same translation Scan uses.
+// PostgreSQL with the engine's semantics (bind parameters only), Inexact
+// for a string equality or IN that only a superset prefilter can serve
+// (strings.go: PostgreSQL has no collation that is the engine's), and
+// Unsupported for the rest. It is the same translation Scan uses
+// (Table.translate).
 func (t *Table) SupportsFilters(filters []expr.Expr) ([]catalog.Verdict, error) {
 	out := make([]catalog.Verdict, len(filters))
 	for i, f := range filters {
-		if sqlgen.Supported(dialect, f, t.colSQL) {
-			out[i] = catalog.FilterExact
-		}
+		var scratch []any
+		_, out[i] = t.translate(f, &scratch)
 	}
 	return out, nil
+}
+
+// translate renders one pushed filter as a WHERE condition, appending its
+// bind values to *args, with its verdict: Exact (sqlgen's translation,
+// the engine's semantics), Inexact (a string prefilter), or Unsupported
+// (nothing rendered, *args unchanged).
+func (t *Table) translate(f expr.Expr, args *[]any) (string, catalog.Verdict) {
+	if sql, ok := sqlgen.Translate(dialect, f, t.colSQL, args); ok {
+		return sql, catalog.FilterExact
+	}
+	if sql, ok := t.prefilter(f, args); ok {
+		return sql, catalog.FilterInexact
+	}
+	return "", catalog.FilterUnsupported
 }
 
 // Scan plans a read: one SELECT with the projection, the pushed filters as
@@ -184,14 +200,14 @@ func (t *Table) plan(req catalog.ScanRequest, ranges [][2]int64, order []sqlgen.
 	return sc, nil
 }
 
-// where translates the pushed filters (all accepted as Exact) into WHERE
-// conditions and their bind values.
+// where translates the pushed filters (each accepted as Exact or
+// Inexact) into WHERE conditions and their bind values.
 func (t *Table) where(filters []expr.Expr) ([]string, []any, error) {
 	var args []any
 	var where []string
 	for _, f := range filters {
-		sql, ok := sqlgen.Translate(dialect, f, t.colSQL, &args)
-		if !ok {
+		sql, v := t.translate(f, &args)
+		if v == catalog.FilterUnsupported {
 			return nil, nil, errs.Invalidf("postgres table %s: filter %s cannot be pushed (SupportsFilters answered Unsupported)", t.Name(), f)
 		}
 		where = append(where, "("+sql+")")
