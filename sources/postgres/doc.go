@@ -87,7 +87,10 @@
 // does LIKE (accent-insensitive in the engine). What is pushed is a
 // provable superset: for x = 'lit', x <=> 'lit' and x IN ('l1', ...) the
 // filter is Inexact and PostgreSQL receives
-// `octet_length(translate(x, $n, '')) = octet_length(x)`, which drops rows
+//
+//	octet_length(translate(x, $n, '')) = octet_length(x)
+//
+// which drops rows
 // containing an ASCII character that cannot occur in any string equal to
 // a literal (its collation key has a byte no literal's key has; the
 // engine's key of a string is the concatenation of its characters' keys).
