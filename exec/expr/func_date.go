@@ -820,7 +820,10 @@ func dateBuiltins() map[string]ScalarFunc {
 			Resolve: func(args []arrow.DataType) ([]arrow.DataType, arrow.DataType, error) {
 				t, err := temporalOrString(args[0], allowTime)
 				if allowTime && (classOf(args[0]) == clsString || classOf(args[0]) == clsBinary) {
-					t = nil // parsed below as DATETIME or TIME
+					t = nil // parsed below as TIME or DATETIME
+				}
+				if allowTime && isNumericClass(classOf(args[0])) {
+					t = TypeTime // MySQL reads a number as hhmmss here: SECOND(230322) = 22
 				}
 				return []arrow.DataType{t}, i64, err
 			},
@@ -829,10 +832,12 @@ func dateBuiltins() map[string]ScalarFunc {
 				if c := classOf(a[0].DataType()); c == clsString || c == clsBinary {
 					s := stringReader(a[0])
 					get = func(i int) (time.Time, bool) {
-						if t, ok := parseDateTime(s(i)); ok {
-							return t, true
+						if !allowTime {
+							return parseDateTime(s(i))
 						}
-						us, ok := parseTimeOfDay(s(i))
+						// MySQL reads these as TIME first (str_to_time):
+						// HOUR('230322') is 23; datetimes give their time.
+						us, ok := parseTimeText(s(i))
 						if !ok || us < 0 {
 							return time.Time{}, false
 						}
