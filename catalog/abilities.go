@@ -172,6 +172,11 @@ type TopNRequest struct {
 //     ScanRequest.Limit, when set, may lower the limit further.
 //   - The returned Table keeps the receiver's lifetime: it holds no resources
 //     of its own and needs no Close.
+//   - When the receiver is a PartitionCodec, the partitions of the returned
+//     Table's scans encode through it (as metadata, the pushed request
+//     included) and decode on another node's instance of the receiver into
+//     partitions returning the same rows: a plan with a pushed TopN can be
+//     shipped like any other.
 type TopNPushdowner interface {
 	PushTopN(req TopNRequest) (t Table, ok bool, err error)
 }
@@ -217,6 +222,8 @@ type AggregateRequest struct {
 //     ScanRequest.Limit. The returned Table takes no filters (it does not
 //     implement FilterPushdowner; filters above the aggregate stay in the
 //     engine), holds no resources of its own and needs no Close.
+//   - When the receiver is a PartitionCodec, the returned Table's
+//     partitions encode and decode through it, as for TopNPushdowner.
 type AggregatePushdowner interface {
 	PushAggregate(req AggregateRequest) (t Table, ok bool, err error)
 }

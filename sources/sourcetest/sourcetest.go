@@ -30,10 +30,15 @@
 //   - TopN (TopNPushdowner tables): every accepted order, with each all-Exact
 //     filter set and several limits, returns only matching rows, enough of
 //     them, and the engine's TopN over them equals the engine's TopN over
-//     all matching rows (on the sort keys; tied rows may differ);
+//     all matching rows (on the sort keys, VARCHAR keys under the engine's
+//     collation; tied rows may differ); with a PartitionCodec, the pushed
+//     scan's partitions also pass after an encode/decode round trip on a
+//     fresh table;
 //   - aggregates (AggregatePushdowner tables): every accepted GROUP BY gives
-//     the engine's HashAggregate result over the matching rows, also
-//     projected and as a bare row count; the schema is the request's;
+//     the engine's HashAggregate result over the matching rows (VARCHAR
+//     keys grouped under the collation, as the engine's plans do), also
+//     projected and as a bare row count, and, with a PartitionCodec, after
+//     an encode/decode round trip; the schema is the request's;
 //   - insert (Insertable tables): rows become visible all at once; a
 //     cancelled or mismatched insert leaves nothing behind.
 //
