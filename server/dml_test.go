@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
 
@@ -101,6 +103,28 @@ func TestDMLThroughFlightSQL(t *testing.T) {
 	update("CREATE VIEW v AS SELECT id * 10 AS x FROM t", 0)
 	if got, want := query("SELECT x FROM v ORDER BY x"), []string{"10", "30"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("view rows %v, want %v", got, want)
+	}
+	// GetTables lists the view as a VIEW, its schema planned from its query.
+	info, err = h.cl.GetTables(ctx, &flightsql.GetTablesOpts{IncludeSchema: true})
+	must(t, err)
+	_, batches = h.fetch(info)
+	if got := rows(t, batches, 2, 3); !reflect.DeepEqual(got, [][]string{{"t", "TABLE"}, {"v", "VIEW"}}) {
+		t.Fatalf("GetTables %v", got)
+	}
+	for _, b := range batches {
+		for i := 0; i < int(b.NumRows()); i++ {
+			sc, err := flight.DeserializeSchema(b.Column(4).(*array.Binary).Value(i), memory.DefaultAllocator)
+			must(t, err)
+			if b.Column(2).ValueStr(i) == "v" && (sc.NumFields() != 1 || sc.Field(0).Name != "x") {
+				t.Fatalf("view schema %s, want one column x", sc)
+			}
+		}
+	}
+	info, err = h.cl.GetTables(ctx, &flightsql.GetTablesOpts{TableTypes: []string{"VIEW"}})
+	must(t, err)
+	_, batches = h.fetch(info)
+	if got := rows(t, batches, 2, 3); !reflect.DeepEqual(got, [][]string{{"v", "VIEW"}}) {
+		t.Fatalf("GetTables VIEW %v", got)
 	}
 	update("DROP VIEW v", 0)
 	update("TRUNCATE TABLE t", 0)

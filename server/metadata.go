@@ -126,11 +126,7 @@ func (s *service) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*ar
 	if cmd.GetIncludeSchema() {
 		out = schema_ref.TablesWithIncludedSchema
 	}
-	if !tableTypeWanted(cmd.GetTableTypes(), tableTypeTable) {
-		b := array.NewRecordBuilder(s.mem, out)
-		defer b.Release()
-		return out, oneBatch(b.NewRecordBatch()), nil
-	}
+	wantTables, wantViews := tableTypeWanted(cmd.GetTableTypes(), tableTypeTable), tableTypeWanted(cmd.GetTableTypes(), tableTypeView)
 	like := compileLike(cmd.GetTableNameFilterPattern())
 	b := array.NewRecordBuilder(s.mem, out)
 	defer b.Release()
@@ -139,21 +135,29 @@ func (s *service) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*ar
 	nameB := b.Field(2).(*array.StringBuilder)
 	typeB := b.Field(3).(*array.StringBuilder)
 	for _, r := range s.schemas(cmd.GetCatalog(), cmd.GetDBSchemaFilterPattern()) {
-		names, err := r.schema.TableNames(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
+		var names []string
+		if wantTables {
+			var err error
+			if names, err = r.schema.TableNames(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil, nil, ctx.Err()
+				}
+				s.log.Warn("GetTables: skipping a schema whose tables can't be listed", "catalog", r.catalog, "schema", r.name, "err", err)
+				continue
 			}
-			s.log.Warn("GetTables: skipping a schema whose tables can't be listed", "catalog", r.catalog, "schema", r.name, "err", err)
-			continue
 		}
-		for _, tn := range names {
+		entries, err := s.withViews(ctx, r, names, wantViews) // views.go
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range entries {
+			tn := e.name
 			if !like.match(tn) {
 				continue
 			}
 			var serialized []byte
 			if cmd.GetIncludeSchema() {
-				t, err := r.schema.Table(ctx, tn)
+				sch, err := s.entrySchema(ctx, r, e)
 				if err != nil {
 					if ctx.Err() != nil {
 						return nil, nil, ctx.Err()
@@ -161,12 +165,12 @@ func (s *service) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*ar
 					s.log.Warn("GetTables: skipping a table that can't be opened", "table", r.catalog+"."+r.name+"."+tn, "err", err)
 					continue
 				}
-				serialized = flight.SerializeSchema(withColumnMetadata(t.Schema(), columnOrigin{r.catalog, r.name, tn}), s.mem)
+				serialized = flight.SerializeSchema(withColumnMetadata(sch, columnOrigin{r.catalog, r.name, tn}), s.mem)
 			}
 			catB.Append(r.catalog)
 			schB.Append(r.name)
 			nameB.Append(tn)
-			typeB.Append(tableTypeTable)
+			typeB.Append(e.typ)
 			if cmd.GetIncludeSchema() {
 				b.Field(4).(*array.BinaryBuilder).Append(serialized)
 			}
