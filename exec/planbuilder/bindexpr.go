@@ -37,6 +37,12 @@ type exprCtx struct {
 	aliases    []selectAlias
 	aliasFirst bool
 	depth      int
+	// groupCols is set while HAVING binds: the input columns that are
+	// GROUP BY keys. MySQL resolves a HAVING name in the GROUP BY list,
+	// then the select list, then the FROM tables, so an unqualified name
+	// of an input column that is not a group key but is also a select
+	// alias means the alias (having.go).
+	groupCols map[int]bool
 
 	// inWindow is set while a window function's arguments and window are
 	// bound (window functions do not nest): window.go.
@@ -164,6 +170,11 @@ func (c *exprCtx) bindColumn(cn *ast.ColumnName) (expr.Expr, error) {
 			}
 		}
 		return nil, err
+	}
+	if unqualified && c.groupCols != nil && !c.groupCols[i] {
+		if a, ok, aerr := c.alias(cn.Name.O); ok || aerr != nil {
+			return a, aerr
+		}
 	}
 	col := c.sc.cols[i]
 	return &expr.Column{Index: i, Name: col.name, DataType: col.typ}, nil

@@ -95,7 +95,7 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 	// HAVING (phase A).
 	var having expr.Expr
 	if n.Having != nil {
-		c := &exprCtx{s: s, sc: sc, clause: "having clause", aggs: aggs, aliases: aliases}
+		c := &exprCtx{s: s, sc: sc, clause: "having clause", aggs: aggs, aliases: aliases, groupCols: groupKeyColumns(groupBy)}
 		if having, err = c.bind(n.Having.Expr); err != nil {
 			return nil, err
 		}
