@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,8 @@ func main() {
 	classes := flag.Int("classes", 25, "failure classes shown in the summary")
 	engine := flag.String("engine", "mysql", "engine name for skipif/onlyif")
 	slowest := flag.Int("slowest", 0, "show this many of each file's slowest records")
+	leaks := flag.Bool("leaks", false, "check each file for unreleased Arrow memory (slow: records a stack per allocation)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	dump := flag.String("dump", "", "append every failure (file, line, SQL, expected, got) to this file")
 	flag.Parse()
 	if flag.NArg() == 0 {
@@ -53,6 +56,21 @@ func main() {
 		}
 		files = append(files, pick(fs, *sample)...)
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "slcorpus:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "slcorpus:", err)
+			os.Exit(2)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	var out io.Writer = io.Discard
 	if *dump != "" {
 		f, err := os.OpenFile(*dump, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -63,7 +81,7 @@ func main() {
 		defer f.Close()
 		out = f
 	}
-	opts := slt.Options{Engine: *engine, Timeout: *timeout, DisableOptimizer: *noOpt, KeepSlowest: *slowest}
+	opts := slt.Options{Engine: *engine, Timeout: *timeout, DisableOptimizer: *noOpt, KeepSlowest: *slowest, CheckLeaks: *leaks}
 	var total slt.FileReport
 	byClass := map[string]*class{}
 	for _, path := range files {

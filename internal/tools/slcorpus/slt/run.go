@@ -49,6 +49,10 @@ type Options struct {
 	Timeout time.Duration
 	// DisableOptimizer runs plans as written (exec.Config.DisableOptimizer).
 	DisableOptimizer bool
+	// CheckLeaks allocates through a memory.CheckedAllocator and reports
+	// the bytes still held after each file (FileReport.LeakedBytes). It
+	// records a stack per allocation, which slows queries down severalfold.
+	CheckLeaks bool
 	// KeepSlowest is how many of the slowest records FileReport.Slowest
 	// keeps; 0 = none.
 	KeepSlowest int
@@ -67,7 +71,7 @@ type FileReport struct {
 	Results               []Result // failures only, in file order
 	Slowest               []Timing // the Options.KeepSlowest slowest records, slowest first
 	Halted                bool     // a halt record stopped the run
-	LeakedBytes           int64    // allocator bytes still held after the file's tables were released
+	LeakedBytes           int64    // with Options.CheckLeaks, bytes still held after the file's tables were released
 	Abandoned             int      // records whose goroutine never returned
 	Elapsed               time.Duration
 }
@@ -94,7 +98,12 @@ func RunFile(ctx context.Context, path string, recs []Record, o Options) (rep Fi
 	if err := root.Add(c); err != nil {
 		return rep, err
 	}
-	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	var alloc memory.Allocator = memory.NewGoAllocator()
+	var checked *memory.CheckedAllocator
+	if o.CheckLeaks {
+		checked = memory.NewCheckedAllocator(alloc)
+		alloc = checked
+	}
 	eng := exec.New(exec.Config{Root: root, DisableOptimizer: o.DisableOptimizer, Parallelism: 1})
 	opts := catalog.Options{QueryID: "slcorpus", Catalog: "corpus", Schema: "public"}
 	for _, r := range recs {
@@ -126,8 +135,8 @@ func RunFile(ctx context.Context, path string, recs []Record, o Options) (rep Fi
 		rep.Results = append(rep.Results, res)
 	}
 	schema.Release()
-	if rep.Abandoned == 0 {
-		rep.LeakedBytes = int64(alloc.CurrentAlloc())
+	if checked != nil && rep.Abandoned == 0 {
+		rep.LeakedBytes = int64(checked.CurrentAlloc())
 	}
 	rep.Elapsed = time.Since(start)
 	return rep, nil

@@ -186,7 +186,7 @@ func TestRunFile(t *testing.T) {
 	// Fix the labeled query's expectation to the real hash of its values.
 	recs[6].Expected = []string{HashLine([]string{"0.333", "0.667", "NULL"})}
 	for _, noOpt := range []bool{false, true} {
-		rep, err := RunFile(context.Background(), "sample", recs, Options{DisableOptimizer: noOpt, Timeout: 5 * time.Second})
+		rep, err := RunFile(context.Background(), "sample", recs, Options{DisableOptimizer: noOpt, Timeout: 5 * time.Second, CheckLeaks: true})
 		if err != nil {
 			t.Fatal(err)
 		}
