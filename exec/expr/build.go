@@ -15,6 +15,7 @@ import (
 // folded Literal when e is a literal (so pushed-down filters stay simple),
 // else a *Cast node. Literal conversion errors are ErrInvalid.
 func implicitCast(e Expr, t arrow.DataType) (Expr, error) {
+	e = hexAsNumber(e, t)
 	if arrow.TypeEqual(e.Type(), t) {
 		return e, nil
 	}
@@ -37,6 +38,7 @@ func implicitCast(e Expr, t arrow.DataType) (Expr, error) {
 // NewCast builds CAST(e AS to), checking that the conversion exists.
 // A literal operand is folded. ErrInvalid when it cannot be converted.
 func NewCast(e Expr, to arrow.DataType) (Expr, error) {
+	e = hexAsNumber(e, to)
 	if arrow.TypeEqual(e.Type(), to) {
 		return e, nil
 	}
@@ -140,6 +142,13 @@ func comparisonType(l, r arrow.DataType) (arrow.DataType, bool) {
 // is converted to the other side's type when that is lossless, so
 // `int_col > 10` or `date_col = '2024-01-02'` keep the column uncast.
 func coerceComparison(l, r Expr, what string) (Expr, Expr, error) {
+	// A hex literal compared with a number is a number (0x31 = 49).
+	if isNumericClass(classOf(r.Type())) {
+		l = hexAsNumber(l, r.Type())
+	}
+	if isNumericClass(classOf(l.Type())) {
+		r = hexAsNumber(r, l.Type())
+	}
 	lt, rt := l.Type(), r.Type()
 	if arrow.TypeEqual(lt, rt) {
 		return l, r, nil
@@ -331,6 +340,7 @@ func NewBinary(op Op, l, r Expr) (Expr, error) {
 		}
 		return &Binary{Op: op, Left: cl, Right: cr, DataType: TypeBool}, nil
 	case op >= OpAdd && op <= OpMod:
+		l, r = hexAsNumber(l, TypeUint64), hexAsNumber(r, TypeUint64) // 0x10 + 1 = 17
 		res, lTo, rTo, ok := arithType(op, l.Type(), r.Type())
 		if !ok {
 			return nil, errs.Invalidf("operator %s cannot be applied to %s and %s in %s", op, TypeName(l.Type()), TypeName(r.Type()), what())

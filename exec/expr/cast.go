@@ -1323,3 +1323,30 @@ func timeNumber(us int64) (int64, bool) {
 	}
 	return x, true
 }
+
+// NewHexLiteral builds the literal of a hexadecimal or bit-value literal
+// (0x41, X'41', b'101'): a VARBINARY of those bytes that reads as their
+// unsigned integer in numeric contexts (see Literal.Hex).
+func NewHexLiteral(b []byte) *Literal {
+	return &Literal{DataType: TypeBinary, Value: append([]byte(nil), b...), Hex: true}
+}
+
+// hexAsNumber returns e unchanged unless it is a hex literal (Literal.Hex)
+// and want is a numeric type: then the BIGINT UNSIGNED literal of its
+// bytes, read big-endian (more than 8 significant bytes saturate at
+// 18446744073709551615, as MySQL's overflow warning does).
+func hexAsNumber(e Expr, want arrow.DataType) Expr {
+	l, ok := e.(*Literal)
+	if !ok || !l.Hex || !isNumericClass(classOf(want)) {
+		return e
+	}
+	b, _ := l.Value.([]byte)
+	var u uint64
+	for i, c := range b {
+		if len(b)-i > 8 && c != 0 {
+			return &Literal{DataType: TypeUint64, Value: uint64(math.MaxUint64)}
+		}
+		u = u<<8 | uint64(c)
+	}
+	return &Literal{DataType: TypeUint64, Value: u}
+}

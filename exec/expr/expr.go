@@ -56,6 +56,13 @@ type Column struct {
 type Literal struct {
 	DataType arrow.DataType
 	Value    any
+	// Hex marks a hexadecimal or bit-value literal (0x41, X'41', b'101';
+	// build one with NewHexLiteral): a binary string that reads as the
+	// unsigned integer of its bytes wherever a number is wanted
+	// (arithmetic, comparison with a number, CAST AS SIGNED, numeric
+	// function arguments), as in MySQL: 0x41 + 0 = 65. Zero value: an
+	// ordinary literal.
+	Hex bool
 }
 
 // Op is a binary operator.

@@ -28,6 +28,9 @@ func writeFingerprint(sb *strings.Builder, e Expr) {
 		fmt.Fprintf(sb, "#%d", n.Index)
 		return
 	case *Literal:
+		if n.Hex { // 0x41 reads as 65 where BINARY 'A' reads as 0
+			sb.WriteString("hex")
+		}
 		fmt.Fprintf(sb, "lit(%s:%v)", n.DataType, n.Value)
 		return
 	case Fingerprinter:
