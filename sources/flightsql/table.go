@@ -410,7 +410,7 @@ func (t *Table) DecodePartition(ctx context.Context, data []byte) (cp catalog.Pa
 	}
 	filters := make([]expr.Expr, len(pl.Filters))
 	for i, f := range pl.Filters {
-		if filters[i], err = internal.DecodeExpr(f); err != nil {
+		if filters[i], err = sqlpush.DecodeExpr(f, what); err != nil {
 			return nil, err
 		}
 	}

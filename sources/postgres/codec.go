@@ -275,7 +275,7 @@ func (t *Table) DecodePartition(_ context.Context, data []byte) (p catalog.Parti
 	}
 	req := catalog.ScanRequest{Projection: w.Proj, Limit: w.Limit}
 	for _, raw := range w.Filters {
-		f, err := internal.DecodeExpr(raw)
+		f, err := sqlpush.DecodeExpr(raw, what)
 		if err != nil {
 			return nil, err
 		}

@@ -222,6 +222,10 @@ func (c *codecPair) roundTrip(t *testing.T, what string, scan catalog.Scan, mem 
 			releaseAll(out)
 			return nil, false
 		}
+		// A decoded partition can be shipped on (re-encoded alike).
+		if again, err := safeEncode(c.remote, dp); err != nil || string(again) != string(data) {
+			t.Errorf("%s: re-encoding decoded partition #%d: %v\n  first:  %s\n  again:  %s", what, i, err, clipBytes(data), clipBytes(again))
+		}
 		bs, err := readPartitionBatches(context.Background(), dp, scan.Schema(), mem)
 		out = append(out, bs...)
 		if err != nil {

@@ -293,9 +293,15 @@ func decodeTopN(w *WireTopN, what string) (*catalog.TopNRequest, error) {
 	return r, nil
 }
 
-// decodeExpr decodes an encoded expression after checking that it uses
-// only the expression codec's field names (an unknown one is a newer
-// encoder's, and silently ignoring it could change the expression).
+// DecodeExpr decodes an expression of a partition encoding
+// (internal.EncodeExpr's form) strictly: a field name the expression codec
+// does not know (a newer encoder's, which silently ignoring could change
+// the expression) is errs.ErrInvalid naming it, as is malformed input.
+// what names the table in errors.
+func DecodeExpr(raw json.RawMessage, what string) (expr.Expr, error) {
+	return decodeExpr(raw, what)
+}
+
 func decodeExpr(raw json.RawMessage, what string) (expr.Expr, error) {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
