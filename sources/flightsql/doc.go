@@ -90,8 +90,8 @@
 // from the engine's (a wider DECIMAL for SUM, a 32-bit COUNT): such columns
 // are cast with arrow's safe cast, so a value that does not fit is an
 // error, never a changed value; any other type difference is an error.
-// Partitions of pushed scans are not encodable (ErrNotImplemented): they
-// run on the node that planned them.
+// Partitions of pushed scans encode like any other (below), with the
+// pushed request.
 //
 // # Values in SQL: inline literals or bind parameters
 //
@@ -110,11 +110,17 @@
 //
 // # Encoding
 //
-// PartitionCodec encodes table, projection, filters, limit and the SQL
-// text (metadata only, never a connection or ticket). DecodePartition
-// plans the same scan on the receiving node's own Table and refuses an
-// encoding whose SQL differs from what it would send, so a forged fragment
-// cannot send other SQL to the remote.
+// PartitionCodec encodes table, projection, filters (as typed
+// expressions), limit, the SQL text and, for a pushed TopN or aggregate,
+// the request it came from (sqlpush.Spec: sort keys with direction and
+// NULL placement, limit, filters, group keys, aggregate calls, output
+// schema): metadata only, never a connection or ticket. The encoding is
+// versioned (sqlpush.WireVersion) and decoded strictly: an unknown
+// version, field, kind or aggregate function is ErrInvalid naming it.
+// DecodePartition plans the same scan on the receiving node's own Table
+// (pushing the TopN or aggregate into it again) and refuses an encoding
+// whose SQL differs from what it would send, so a forged fragment cannot
+// send other SQL to the remote.
 //
 // # Statistics
 //

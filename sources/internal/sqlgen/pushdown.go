@@ -15,9 +15,10 @@ import (
 // ok=false and the engine does the work.
 //
 // ORDER BY keys are pushed for numbers, booleans, dates and timestamps:
-// strings never, since the engine orders them under its own collation
+// strings not here, since the engine orders them under its own collation
 // (MySQL's utf8mb4_0900_ai_ci, case- and accent-insensitive) and no
-// remote byte or locale order is that. NULL placement is always explicit.
+// remote byte or locale order is that; sqlpush.Table pushes them where
+// the remote has that very collation (StringKeys, Collation). NULL placement is always explicit.
 // Where the dialect orders NaN (PostgreSQL: above every number), a float key
 // gets a leading NaN key, because the engine orders NaN below every number.
 //
