@@ -84,9 +84,9 @@ func compileRegexp(fn, pattern string, f regexpFlags) (*regexp.Regexp, error) {
 	if f.dotAll {
 		prefix += "s"
 	}
-	src := pattern
+	src := unicodePOSIXClasses(pattern)
 	if prefix != "" {
-		src = "(?" + prefix + ")" + pattern
+		src = "(?" + prefix + ")" + src
 	}
 	reCache.mu.Lock()
 	re, ok := reCache.m[src]
@@ -484,4 +484,26 @@ func rowWiseStringOrBinary(kc KernelContext, args []arrow.Array, f func(i int) (
 	}
 	b := array.NewBinaryBuilder(kc.Mem, arrow.BinaryTypes.Binary)
 	return rowWise(b, kc, args, f, b.AppendString)
+}
+
+// posixUnicode maps POSIX bracket classes to the Unicode classes MySQL's
+// ICU engine gives them (RE2's are ASCII-only): 'här' REGEXP
+// 'h[[:alpha:]]+r' is 1 in MySQL 8.
+var posixUnicode = strings.NewReplacer(
+	"[:alpha:]", `\p{L}`,
+	"[:alnum:]", `\p{L}\p{Nd}`,
+	"[:digit:]", `\p{Nd}`,
+	"[:upper:]", `\p{Lu}`,
+	"[:lower:]", `\p{Ll}`,
+	"[:punct:]", `\p{P}`,
+	"[:space:]", `\s\p{Z}`,
+)
+
+// unicodePOSIXClasses rewrites the POSIX classes of a pattern (see
+// posixUnicode); patterns without "[:" are returned as they are.
+func unicodePOSIXClasses(pattern string) string {
+	if !strings.Contains(pattern, "[:") {
+		return pattern
+	}
+	return posixUnicode.Replace(pattern)
 }
