@@ -637,7 +637,7 @@ func NewCallIn(reg *Registry, name string, args []Expr) (Expr, error) {
 			cargs[i] = a
 			continue
 		}
-		if cargs[i], err = implicitCast(a, argTypes[i]); err != nil {
+		if cargs[i], err = implicitCast(saturateIntLiteral(a, argTypes[i]), argTypes[i]); err != nil {
 			return nil, errs.Wrap(errs.ErrInvalid, err, "in %s(...)", lname)
 		}
 	}

@@ -1350,3 +1350,42 @@ func hexAsNumber(e Expr, want arrow.DataType) Expr {
 	}
 	return &Literal{DataType: TypeUint64, Value: u}
 }
+
+// saturateIntLiteral clamps a numeric constant passed where a function
+// wants BIGINT (or BIGINT UNSIGNED) to that type's range, as MySQL's
+// integer value of an argument does with a warning: LEFT('hello',
+// 18446744073709551616) is 'hello' and SUBSTRING('hello',
+// -18446744073709551615, 1) is ''. Other expressions are returned as they
+// are.
+func saturateIntLiteral(e Expr, want arrow.DataType) Expr {
+	l, ok := e.(*Literal)
+	if !ok || l.Value == nil || (want.ID() != arrow.INT64 && want.ID() != arrow.UINT64) {
+		return e
+	}
+	var f float64
+	switch v := l.Value.(type) {
+	case decimal128.Num:
+		_, s := decimalOf(l.DataType)
+		f = decimalToFloat(v, s)
+	case float64:
+		f = v
+	case uint64:
+		if want.ID() == arrow.INT64 && v > math.MaxInt64 {
+			return &Literal{DataType: TypeInt64, Value: int64(math.MaxInt64)}
+		}
+		return e
+	default:
+		return e
+	}
+	switch {
+	case want.ID() == arrow.INT64 && f >= 9.223372036854775807e18:
+		return &Literal{DataType: TypeInt64, Value: int64(math.MaxInt64)}
+	case want.ID() == arrow.INT64 && f < -9.223372036854775808e18:
+		return &Literal{DataType: TypeInt64, Value: int64(math.MinInt64)}
+	case want.ID() == arrow.UINT64 && f >= 1.8446744073709551615e19:
+		return &Literal{DataType: TypeUint64, Value: uint64(math.MaxUint64)}
+	case want.ID() == arrow.UINT64 && f < 0:
+		return &Literal{DataType: TypeUint64, Value: uint64(0)}
+	}
+	return e
+}
