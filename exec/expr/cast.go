@@ -1355,7 +1355,7 @@ func hexAsNumber(e Expr, want arrow.DataType) Expr {
 // wants BIGINT (or BIGINT UNSIGNED) to that type's range, as MySQL's
 // integer value of an argument does with a warning: LEFT('hello',
 // 18446744073709551616) is 'hello' and SUBSTRING('hello',
-// -18446744073709551615, 1) is ”. Other expressions are returned as they
+// -18446744073709551615, 1) is empty. Other expressions are returned as they
 // are.
 func saturateIntLiteral(e Expr, want arrow.DataType) Expr {
 	l, ok := e.(*Literal)
