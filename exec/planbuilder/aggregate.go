@@ -89,6 +89,10 @@ type groupRewriter struct {
 	// levelCol is the output column of a ROLLUP's level (rollup.go), or
 	// -1 without ROLLUP.
 	levelCol int
+	// deps maps input columns that WHERE makes functionally dependent on
+	// the group keys to the ANY_VALUE aggregate read in their place
+	// (groupfd.go); nil when there are none.
+	deps map[int]*aggRef
 }
 
 var errNotGrouped = errors.New("not grouped")
@@ -110,6 +114,9 @@ func (g *groupRewriter) rewrite(e expr.Expr) (expr.Expr, *expr.Column, error) {
 		}
 		return r, nil, nil
 	case *expr.Column:
+		if r, ok := g.deps[n.Index]; ok {
+			return g.rewrite(r)
+		}
 		return nil, n, errNotGrouped
 	}
 	ch := e.Children()

@@ -137,7 +137,18 @@ func (s *stmtBuilder) buildSelect(n *ast.SelectStmt) (logical.Plan, error) {
 	}
 	var probeRewrite func(expr.Expr) (expr.Expr, error) // IN probes over the aggregate's output
 	if aggMode {
-		g := &groupRewriter{groupKeys: map[string]int{}, groupBy: groupBy, groupNames: groupNames, sc: sc, levelCol: -1}
+		bound := []expr.Expr{having}
+		for i := range items {
+			bound = append(bound, items[i].e)
+		}
+		for i := range order {
+			bound = append(bound, order[i].e)
+		}
+		deps, err := s.groupDependencies(n, sc, groupBy, aggs, bound) // groupfd.go
+		if err != nil {
+			return nil, err
+		}
+		g := &groupRewriter{groupKeys: map[string]int{}, groupBy: groupBy, groupNames: groupNames, sc: sc, levelCol: -1, deps: deps}
 		for i, e := range groupBy {
 			if _, dup := g.groupKeys[exprKey(e)]; !dup {
 				g.groupKeys[exprKey(e)] = i
