@@ -51,6 +51,12 @@ type Assignment struct {
 // table's storage order (-1: no limit). Its output is one DMLSchema row:
 // rows deleted, or rows whose values changed (MySQL's "changed", not
 // "matched"), or 0 for TRUNCATE.
+//
+// Uncorrelated subqueries of Where and Sets run once, before any row is
+// touched (they are the node's children): Where and Sets read subquery
+// k's result as the virtual column TableSchema.NumFields()+k, which the
+// executor replaces with a constant (a scalar value, an EXISTS flag) or,
+// for IN, with Probe IN (the subquery's values).
 type Rewrite struct {
 	Kind        RewriteKind
 	Name        catalog.Name
@@ -59,6 +65,18 @@ type Rewrite struct {
 	Where       expr.Expr // nil: every row; bound to TableSchema
 	Sets        []Assignment
 	Limit       int64
+	Subqueries  []RewriteSubquery
+}
+
+// RewriteSubquery is one uncorrelated subquery of a Rewrite.
+type RewriteSubquery struct {
+	Kind SubqueryKind
+	Plan Plan
+	// Probe (SubqueryIn only) is the tested value, bound to the table's
+	// schema (it may read earlier subqueries' virtual columns); it has the
+	// type of Plan's single column.
+	Probe expr.Expr
+	Name  string
 }
 
 // Command is a catalog change that counts no rows (CREATE/DROP VIEW,
@@ -80,19 +98,50 @@ var (
 )
 
 func (r *Rewrite) Schema() *arrow.Schema { return DMLSchema }
-func (r *Rewrite) Children() []Plan      { return nil }
-func (r *Rewrite) WithChildren([]Plan) Plan {
-	n := *r
-	n.Sets = append([]Assignment(nil), r.Sets...)
-	return &n
-}
-func (r *Rewrite) String() string {
-	return r.Kind.String() + ": " + r.Name.String() + FormatRewrite(r.Where, r.Sets, r.Limit)
+
+// Children are the subqueries' plans, in order.
+func (r *Rewrite) Children() []Plan {
+	if len(r.Subqueries) == 0 {
+		return nil
+	}
+	out := make([]Plan, len(r.Subqueries))
+	for i, s := range r.Subqueries {
+		out[i] = s.Plan
+	}
+	return out
 }
 
-// FormatRewrite renders a Rewrite's SET list, WHERE and LIMIT for the
-// logical and physical nodes' String.
-func FormatRewrite(where expr.Expr, sets []Assignment, limit int64) string {
+func (r *Rewrite) WithChildren(c []Plan) Plan {
+	n := *r
+	n.Sets = append([]Assignment(nil), r.Sets...)
+	n.Subqueries = append([]RewriteSubquery(nil), r.Subqueries...)
+	for i := range n.Subqueries {
+		n.Subqueries[i].Plan = c[i]
+	}
+	return &n
+}
+
+func (r *Rewrite) String() string {
+	subs := make([]string, len(r.Subqueries))
+	for i, sq := range r.Subqueries {
+		subs[i] = FormatSubquery(sq.Name, sq.Kind, sq.Probe)
+	}
+	return r.Kind.String() + ": " + r.Name.String() + FormatRewrite(r.Where, r.Sets, r.Limit, subs...)
+}
+
+// FormatSubquery describes a Rewrite's subquery for String: its virtual
+// column's name and what it computes.
+func FormatSubquery(name string, kind SubqueryKind, probe expr.Expr) string {
+	if kind == SubqueryIn && probe != nil {
+		return name + ": " + probe.String() + " in"
+	}
+	return name + ": " + kind.String()
+}
+
+// FormatRewrite renders a Rewrite's SET list, WHERE, LIMIT and subqueries
+// (subs, each as FormatSubquery gives it) for the logical and physical
+// nodes' String.
+func FormatRewrite(where expr.Expr, sets []Assignment, limit int64, subs ...string) string {
 	var sb strings.Builder
 	if len(sets) > 0 {
 		parts := make([]string, len(sets))
@@ -106,6 +155,9 @@ func FormatRewrite(where expr.Expr, sets []Assignment, limit int64) string {
 	}
 	if limit >= 0 {
 		fmt.Fprintf(&sb, " limit=%d", limit)
+	}
+	if len(subs) > 0 {
+		sb.WriteString(" subqueries=[" + strings.Join(subs, ", ") + "]")
 	}
 	return sb.String()
 }

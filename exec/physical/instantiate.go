@@ -151,7 +151,7 @@ func (b *builder) node(ctx context.Context, p Plan, ins []operator.Operator) (op
 		if op, ok, err := instantiateSetOps(ctx, p, ins, mem, b.env.Budget); ok {
 			return op, err
 		}
-		if op, ok := instantiateDML(p, mem); ok { // rewrite.go
+		if op, ok := instantiateDML(p, ins, mem); ok { // rewrite.go
 			return op, nil
 		}
 		return nil, errs.NotImplementedf("no operator for physical node %T (%s)", p, p.String())

@@ -128,7 +128,7 @@ func lower(ctx context.Context, p logical.Plan, opts catalog.Options, depth int)
 		if out, ok, err := lowerSetOps(p, child); ok {
 			return out, err
 		}
-		if out, ok, err := lowerDML(p); ok { // rewrite.go
+		if out, ok, err := lowerDML(p, child); ok { // rewrite.go
 			return out, err
 		}
 		return nil, errs.NotImplementedf("physical planning of %T (%s) is not implemented", p, p.String())

@@ -18,8 +18,9 @@ import (
 // logical.Rewrite over a catalog.Rewritable table: WHERE and SET are bound
 // to the table's schema and evaluated by the engine batch by batch
 // (operator.NewRowEditor). UPDATE counts rows changed, as MySQL does.
-// Not supported yet: multi-table forms, subqueries in WHERE/SET, ORDER BY
-// together with LIMIT.
+// Uncorrelated subqueries in WHERE and SET run once before the rows are
+// touched (logical.Rewrite's children). Not supported yet: multi-table
+// forms, correlated subqueries, ORDER BY together with LIMIT.
 
 // rewriteTarget resolves the single table a DELETE/UPDATE names and checks
 // it can be rewritten; it returns the table's scope (columns qualified by
@@ -72,7 +73,8 @@ func (s *stmtBuilder) rewriteTarget(refs *ast.TableRefsClause, verb string) (cat
 }
 
 // rewriteWhere binds a DELETE/UPDATE WHERE clause (nil when absent). A
-// constant TRUE is dropped; subqueries are not supported here yet.
+// constant TRUE is dropped. Subqueries go to s.q.subs (see
+// beginRewriteSubqueries).
 func (s *stmtBuilder) rewriteWhere(where ast.ExprNode, sc *scope) (expr.Expr, error) {
 	if where == nil {
 		return nil, nil
@@ -120,6 +122,8 @@ func (s *stmtBuilder) buildDelete(n *ast.DeleteStmt) (logical.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	coll, done := s.beginRewriteSubqueries()
+	defer done()
 	where, err := s.rewriteWhere(n.Where, sc)
 	if err != nil {
 		return nil, err
@@ -128,7 +132,11 @@ func (s *stmtBuilder) buildDelete(n *ast.DeleteStmt) (logical.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &logical.Rewrite{Kind: logical.RewriteDelete, Name: name, Target: target, TableSchema: t.Schema(), Where: where, Limit: limit}, nil
+	r := &logical.Rewrite{Kind: logical.RewriteDelete, Name: name, Target: target, TableSchema: t.Schema(), Where: where, Limit: limit}
+	if err := resolveRewriteSubqueries(coll, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // buildUpdate binds UPDATE t SET c = expr, ... [WHERE ...] [ORDER BY ...]
@@ -151,6 +159,8 @@ func (s *stmtBuilder) buildUpdate(n *ast.UpdateStmt) (logical.Plan, error) {
 		return nil, err
 	}
 	tsch := t.Schema()
+	coll, done := s.beginRewriteSubqueries()
+	defer done()
 	sets := make([]logical.Assignment, 0, len(n.List))
 	c := &exprCtx{s: s, sc: sc, clause: "field list"}
 	for _, a := range n.List {
@@ -190,7 +200,11 @@ func (s *stmtBuilder) buildUpdate(n *ast.UpdateStmt) (logical.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &logical.Rewrite{Kind: logical.RewriteUpdate, Name: name, Target: target, TableSchema: tsch, Where: where, Sets: sets, Limit: limit}, nil
+	r := &logical.Rewrite{Kind: logical.RewriteUpdate, Name: name, Target: target, TableSchema: tsch, Where: where, Sets: sets, Limit: limit}
+	if err := resolveRewriteSubqueries(coll, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // buildTruncate binds TRUNCATE [TABLE] t: every row goes, 0 rows affected.
@@ -285,4 +299,66 @@ func strictLiteral(v, cast expr.Expr, f arrow.Field, row int) error {
 		return errs.Invalidf("incorrect %s value: '%v' for column '%s' at row %d", strings.ToLower(expr.TypeName(f.Type)), in.Value, f.Name, row)
 	}
 	return nil
+}
+
+// beginRewriteSubqueries collects the subqueries of a DELETE/UPDATE's
+// clauses; done restores the enclosing state.
+func (s *stmtBuilder) beginRewriteSubqueries() (*subqueryCollector, func()) {
+	saved := s.q.subs
+	coll := &subqueryCollector{}
+	s.q.subs = coll
+	return coll, func() { s.q.subs = saved }
+}
+
+// resolveRewriteSubqueries moves coll's subqueries into r: each becomes a
+// RewriteSubquery, and its refs in Where, Sets and later probes become the
+// virtual column TableSchema.NumFields()+k. A correlated subquery, or one
+// that reads the table being changed, is an error (MySQL rejects the
+// latter too: ER_UPDATE_TABLE_USED).
+func resolveRewriteSubqueries(coll *subqueryCollector, r *logical.Rewrite) error {
+	if len(coll.items) == 0 {
+		return nil
+	}
+	width := r.TableSchema.NumFields()
+	resolve := func(e expr.Expr) expr.Expr {
+		return expr.Transform(e, func(n expr.Expr) expr.Expr {
+			if ref, ok := n.(*subqueryRef); ok && ref.coll == coll {
+				return &expr.Column{Index: width + ref.idx, Name: ref.name, DataType: ref.typ}
+			}
+			return n
+		})
+	}
+	for _, it := range coll.items {
+		if it.corr != nil {
+			return errs.NotImplementedf("correlated subqueries in %s are not supported yet (%s refers to the table being changed)", strings.ToUpper(r.Kind.String()), it.name)
+		}
+		if readsTable(it.plan, r.Name) {
+			return errs.Invalidf("you can't specify target table '%s' for update in FROM clause", r.Name.Table)
+		}
+		sq := logical.RewriteSubquery{Kind: it.kind, Plan: it.plan, Name: it.name}
+		if it.probe != nil {
+			sq.Probe = resolve(it.probe)
+		}
+		r.Subqueries = append(r.Subqueries, sq)
+	}
+	if r.Where != nil {
+		r.Where = resolve(r.Where)
+	}
+	for i := range r.Sets {
+		r.Sets[i].Value = resolve(r.Sets[i].Value)
+	}
+	return nil
+}
+
+// readsTable reports whether p scans the table named n.
+func readsTable(p logical.Plan, n catalog.Name) bool {
+	if sc, ok := p.(*logical.Scan); ok && strings.EqualFold(sc.Name.String(), n.String()) {
+		return true
+	}
+	for _, c := range p.Children() {
+		if readsTable(c, n) {
+			return true
+		}
+	}
+	return false
 }
