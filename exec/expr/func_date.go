@@ -573,151 +573,292 @@ func strToDateKind(f string) arrow.DataType {
 	return TypeTimestamp
 }
 
-// strToDate parses s with a DATE_FORMAT-style format. ok=false (NULL) when
-// the text does not match or the date is invalid.
+// strToDate parses s with a DATE_FORMAT-style format the way MySQL's
+// extract_date_time does. ok=false (NULL) when the text does not match or
+// the value is invalid.
+//
+//   - Spaces in s are skipped before every format character; spaces in
+//     the format match nothing; other literal characters must match.
+//   - Numbers take at most their field's digits (%Y 4, %j 3, %f 6, others
+//     2) and need at least one; a %Y of one or two digits is a 2-digit
+//     year (70-99 → 19YY, 00-69 → 20YY).
+//   - %M %b %W %a match a case-insensitive unique prefix of the English
+//     name ('SEPTEMB', 'Sund'); an ambiguous prefix ('Ju') fails.
+//   - %p needs a 12-hour hour (%h %I %l) and AM or PM; %T and %r are
+//     %H:%i:%s and %h:%i:%s %p; %# %. %@ skip digits, punctuation and
+//     letters; %j, and a weekday with a week number (%U %u %V %v, the last
+//     two with %X or %x), compute the date.
+//   - When s ends first, the rest of the format is ignored; text left in s
+//     is ignored (MySQL warns).
+//   - The parts the format does not set are zero: a DATE or DATETIME
+//     result with a zero month or day is NULL, as MySQL 8 returns with
+//     its default NO_ZERO_IN_DATE mode ('9' with '%m' is NULL).
 func strToDate(s, f string) (time.Time, bool) {
-	y, mo, d, h, mi, sec, us := 0, 1, 1, 0, 0, 0, 0
-	pm, hasPM := false, false
-	j := 0
-	num := func(maxDigits int) (int, bool) {
-		for j < len(s) && s[j] == ' ' {
-			j++ // numbers may follow spaces ('May 1, 2013' with '%M %d,%Y')
-		}
-		start := j
-		for j < len(s) && j-start < maxDigits && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		if j == start {
-			return 0, false
-		}
-		v, _ := strconv.Atoi(s[start:j])
-		return v, true
+	var p strToDateParser
+	p.s = s
+	if !p.parse(f, false) {
+		return time.Time{}, false
 	}
-	name := func(names []string, abbrev bool) (int, bool) {
-		for k, n := range names {
-			if abbrev {
-				n = n[:3]
+	if p.usaTime {
+		if p.h > 12 || p.h < 1 {
+			return time.Time{}, false
+		}
+		p.h = p.h%12 + p.daypart
+	}
+	if p.yearday > 0 {
+		t := time.Date(p.y, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p.yearday-1)
+		p.y, p.mo, p.d = t.Year(), int(t.Month()), t.Day()
+	}
+	if p.weekNumber >= 0 && p.weekday > 0 {
+		// MySQL: %V/%v need %X/%x of the same kind; %U/%u take %Y.
+		if (p.strictWeek && (p.strictYear < 0 || p.strictYearSunday != p.sundayFirst)) || (!p.strictWeek && p.strictYear >= 0) {
+			return time.Time{}, false
+		}
+		year := p.y
+		if p.strictWeek {
+			year = p.strictYear
+		}
+		jan1 := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+		wd := int(jan1.Weekday()) // 0 = Sunday
+		var days int
+		if p.sundayFirst {
+			days = (p.weekNumber-1)*7 + p.weekday%7
+			if wd != 0 {
+				days += 7 - wd
 			}
-			if len(s)-j >= len(n) && strings.EqualFold(s[j:j+len(n)], n) {
-				j += len(n)
-				return k, true
+		} else {
+			wdMon := (wd + 6) % 7 // 0 = Monday
+			days = (p.weekNumber-1)*7 + p.weekday - 1 - wdMon
+			if wdMon > 3 {
+				days += 7
 			}
 		}
+		t := jan1.AddDate(0, 0, days)
+		if t.Year() < 0 || t.Year() > 9999 {
+			return time.Time{}, false
+		}
+		p.y, p.mo, p.d = t.Year(), int(t.Month()), t.Day()
+	}
+	if p.mo > 12 || p.d > 31 || p.h > 23 || p.mi > 59 || p.sec > 59 || p.y > 9999 {
+		return time.Time{}, false
+	}
+	if strToDateKind(f).ID() == arrow.TIME64 {
+		return time.Date(0, 1, 1, p.h, p.mi, p.sec, p.us*1000, time.UTC), true
+	}
+	if p.mo < 1 || p.d < 1 || p.d > daysIn(p.y, time.Month(p.mo)) {
+		return time.Time{}, false
+	}
+	return time.Date(p.y, time.Month(p.mo), p.d, p.h, p.mi, p.sec, p.us*1000, time.UTC), true
+}
+
+// strToDateParser holds STR_TO_DATE's parse state (see strToDate).
+type strToDateParser struct {
+	s                            string
+	j                            int
+	y, mo, d, h, mi, sec, us     int
+	daypart, weekday, yearday    int
+	weekNumber, strictYear       int
+	usaTime, sundayFirst         bool
+	strictWeek, strictYearSunday bool
+	init                         bool
+}
+
+// num reads 1..maxDigits digits (an optional sign first, as strtoll10).
+func (p *strToDateParser) num(maxDigits int) (int, bool) {
+	s, j := p.s, p.j
+	end := min(len(s), j+maxDigits)
+	neg := false
+	if j < end && (s[j] == '-' || s[j] == '+') {
+		neg = s[j] == '-'
+		j++
+	}
+	start := j
+	v := 0
+	for j < end && s[j] >= '0' && s[j] <= '9' {
+		v = v*10 + int(s[j]-'0')
+		j++
+	}
+	if j == start {
 		return 0, false
 	}
-	var ok bool
-	for i := 0; i < len(f); i++ {
+	p.j = j
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// word matches a unique case-insensitive prefix of names (the letters at
+// the cursor); it returns the 1-based index.
+func (p *strToDateParser) word(names []string) (int, bool) {
+	j := p.j
+	for j < len(p.s) && (p.s[j] >= 'a' && p.s[j] <= 'z' || p.s[j] >= 'A' && p.s[j] <= 'Z') {
+		j++
+	}
+	w := p.s[p.j:j]
+	if w == "" {
+		return 0, false
+	}
+	found := 0
+	for k, n := range names {
+		if len(w) <= len(n) && strings.EqualFold(n[:len(w)], w) {
+			if len(w) == len(n) {
+				found = k + 1
+				break
+			}
+			if found != 0 {
+				return 0, false // ambiguous prefix
+			}
+			found = k + 1
+		}
+	}
+	if found == 0 {
+		return 0, false
+	}
+	p.j = j
+	return found, true
+}
+
+// parse consumes s along format f; sub is set for the %T and %r
+// sub-formats, which stop where their text ends.
+func (p *strToDateParser) parse(f string, sub bool) bool {
+	if !p.init {
+		p.init, p.weekNumber, p.strictYear = true, -1, -1
+	}
+	abbrev := func(names []string) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = n[:3]
+		}
+		return out
+	}
+	for i := 0; i < len(f) && p.j < len(p.s); i++ {
+		for p.j < len(p.s) && isSpaceByte(p.s[p.j]) {
+			p.j++
+		}
+		if p.j >= len(p.s) {
+			break
+		}
 		if f[i] != '%' || i+1 == len(f) {
-			if f[i] == ' ' {
-				for j < len(s) && s[j] == ' ' {
-					j++
+			if !isSpaceByte(f[i]) {
+				if p.s[p.j] != f[i] {
+					return false
 				}
-				continue
+				p.j++
 			}
-			if j >= len(s) || s[j] != f[i] {
-				return time.Time{}, false
-			}
-			j++
 			continue
 		}
 		i++
-		switch f[i] {
+		var ok bool
+		switch c := f[i]; c {
 		case 'Y':
-			y, ok = num(4)
-			if ok && j <= 2 {
-				// two-digit year under %Y: MySQL maps 70-99 → 19xx, 00-69 → 20xx
+			start := p.j
+			p.y, ok = p.num(4)
+			if ok && p.j-start <= 2 {
+				p.y = twoDigitYear(p.y)
 			}
 		case 'y':
-			y, ok = num(2)
-			if y < 70 {
-				y += 2000
-			} else {
-				y += 1900
-			}
+			p.y, ok = p.num(2)
+			p.y = twoDigitYear(p.y)
 		case 'm', 'c':
-			mo, ok = num(2)
-		case 'd', 'e':
-			d, ok = num(2)
-		case 'D':
-			d, ok = num(2)
-			if ok && j+2 <= len(s) {
-				j += 2
-			}
-		case 'H', 'k', 'h', 'I', 'l':
-			h, ok = num(2)
-		case 'i':
-			mi, ok = num(2)
-		case 'S', 's':
-			sec, ok = num(2)
-		case 'f':
-			start := j
-			us, ok = num(6)
-			for k := j - start; k < 6; k++ {
-				us *= 10
-			}
-		case 'p':
-			hasPM = true
-			switch {
-			case len(s)-j >= 2 && strings.EqualFold(s[j:j+2], "PM"):
-				pm, ok = true, true
-				j += 2
-			case len(s)-j >= 2 && strings.EqualFold(s[j:j+2], "AM"):
-				ok = true
-				j += 2
-			default:
-				ok = false
-			}
+			p.mo, ok = p.num(2)
 		case 'M':
-			var k int
-			k, ok = name(monthNames, false)
-			mo = k + 1
+			p.mo, ok = p.word(monthNames)
 		case 'b':
-			var k int
-			k, ok = name(monthNames, true)
-			mo = k + 1
-		case 'W':
-			_, ok = name(dayNames, false)
-		case 'a':
-			_, ok = name(dayNames, true)
-		case 'j':
-			var doy int
-			doy, ok = num(3)
-			if ok {
-				t := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, doy-1)
-				mo, d = int(t.Month()), t.Day()
+			p.mo, ok = p.word(abbrev(monthNames))
+		case 'd', 'e':
+			p.d, ok = p.num(2)
+		case 'D':
+			if p.d, ok = p.num(2); ok {
+				p.j = min(len(p.s), p.j+2) // 'st', 'nd', 'th'
 			}
-		case 'T':
-			if h, ok = num(2); ok && j < len(s) && s[j] == ':' {
-				j++
-				if mi, ok = num(2); ok && j < len(s) && s[j] == ':' {
-					j++
-					sec, ok = num(2)
+		case 'h', 'I', 'l', 'k', 'H':
+			p.usaTime = p.usaTime || c == 'h' || c == 'I' || c == 'l'
+			p.h, ok = p.num(2)
+		case 'i':
+			p.mi, ok = p.num(2)
+		case 's', 'S':
+			p.sec, ok = p.num(2)
+		case 'f':
+			start := p.j
+			if p.us, ok = p.num(6); ok {
+				for k := p.j - start; k < 6; k++ {
+					p.us *= 10
 				}
 			}
+		case 'p':
+			if len(p.s)-p.j < 2 || !p.usaTime {
+				return false
+			}
+			switch {
+			case strings.EqualFold(p.s[p.j:p.j+2], "PM"):
+				p.daypart = 12
+			case !strings.EqualFold(p.s[p.j:p.j+2], "AM"):
+				return false
+			}
+			p.j += 2
+			ok = true
+		case 'W':
+			p.weekday, ok = p.word(dayNamesMondayFirst())
+		case 'a':
+			p.weekday, ok = p.word(abbrev(dayNamesMondayFirst()))
+		case 'w':
+			if p.j < len(p.s) && p.s[p.j] >= '0' && p.s[p.j] <= '6' {
+				p.weekday = int(p.s[p.j] - '0')
+				if p.weekday == 0 {
+					p.weekday = 7
+				}
+				p.j++
+				ok = true
+			}
+		case 'j':
+			p.yearday, ok = p.num(3)
+		case 'U', 'u', 'V', 'v':
+			p.sundayFirst = c == 'U' || c == 'V'
+			p.strictWeek = c == 'V' || c == 'v'
+			p.weekNumber, ok = p.num(2)
+			ok = ok && p.weekNumber >= 0 && p.weekNumber <= 53 && !(p.strictWeek && p.weekNumber == 0)
+		case 'X', 'x':
+			p.strictYearSunday = c == 'X'
+			p.strictYear, ok = p.num(4)
+		case 'T':
+			ok = p.parse("%H:%i:%s", true)
+		case 'r':
+			ok = p.parse("%h:%i:%s %p", true)
+		case '#':
+			for p.j < len(p.s) && p.s[p.j] >= '0' && p.s[p.j] <= '9' {
+				p.j++
+			}
+			ok = true
+		case '.':
+			for p.j < len(p.s) && isDatePunct(p.s[p.j]) {
+				p.j++
+			}
+			ok = true
+		case '@':
+			for p.j < len(p.s) && (p.s[p.j] >= 'a' && p.s[p.j] <= 'z' || p.s[p.j] >= 'A' && p.s[p.j] <= 'Z') {
+				p.j++
+			}
+			ok = true
 		case '%':
-			ok = j < len(s) && s[j] == '%'
-			j++
-		default:
-			ok = false
+			ok = p.s[p.j] == '%'
+			p.j++
 		}
 		if !ok {
-			return time.Time{}, false
+			return false
 		}
 	}
-	if hasPM {
-		if h < 1 || h > 12 {
-			return time.Time{}, false
-		}
-		h %= 12
-		if pm {
-			h += 12
-		}
-	}
-	if mo < 1 || mo > 12 || d < 1 || d > daysIn(max(y, 1), time.Month(mo)) || h > 23 || mi > 59 || sec > 59 || y > 9999 {
-		return time.Time{}, false
-	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, time.UTC), true
+	_ = sub
+	return true
 }
+
+// dayNamesMondayFirst lists the day names Monday first, so a 1-based
+// index is MySQL's weekday (7 = Sunday).
+func dayNamesMondayFirst() []string {
+	return []string{dayNames[1], dayNames[2], dayNames[3], dayNames[4], dayNames[5], dayNames[6], dayNames[0]}
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // ---- function table ----
 
