@@ -483,6 +483,18 @@ func (k *kit) checkAggregate(t *testing.T, ap catalog.AggregatePushdowner, c Agg
 	if nrows != int64(len(wantRows)) {
 		t.Errorf("%s with an empty projection: %d rows, want %d (one per group)", what, nrows, len(wantRows))
 	}
+	if codec != nil {
+		if got, ok := codec.roundTrip(t, what+" projection=[] (partitions through PartitionCodec)", scan, mem); ok {
+			var n int64
+			for _, b := range got {
+				n += b.NumRows()
+			}
+			releaseAll(got)
+			if n != int64(len(wantRows)) {
+				t.Errorf("%s with an empty projection, through PartitionCodec: %d rows, want %d", what, n, len(wantRows))
+			}
+		}
+	}
 	return true
 }
 
