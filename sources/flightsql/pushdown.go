@@ -16,6 +16,7 @@ var (
 	_ catalog.TopNPushdowner      = (*Table)(nil)
 	_ catalog.AggregatePushdowner = (*Table)(nil)
 	_ catalog.TopNPushdowner      = (*sqlpush.AggTable[struct{}])(nil)
+	_ catalog.PartitionCodec      = (*sqlpush.AggTable[struct{}])(nil)
 )
 
 // push describes the table to the shared TopN/aggregate planning. A remote

@@ -14,6 +14,7 @@ var (
 	_ catalog.TopNPushdowner      = (*Table)(nil)
 	_ catalog.AggregatePushdowner = (*Table)(nil)
 	_ catalog.TopNPushdowner      = (*sqlpush.AggTable[decodeFunc])(nil)
+	_ catalog.PartitionCodec      = (*sqlpush.AggTable[decodeFunc])(nil)
 )
 
 // push describes the table to the shared TopN/aggregate planning: columns

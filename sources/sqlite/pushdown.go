@@ -15,6 +15,7 @@ var (
 	_ catalog.TopNPushdowner      = (*Table)(nil)
 	_ catalog.AggregatePushdowner = (*Table)(nil)
 	_ catalog.TopNPushdowner      = (*sqlpush.AggTable[colKind])(nil)
+	_ catalog.PartitionCodec      = (*sqlpush.AggTable[colKind])(nil)
 )
 
 // push describes the table to the shared TopN/aggregate planning: columns

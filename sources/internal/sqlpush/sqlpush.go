@@ -369,6 +369,11 @@ func (t *Table) PushTopN(req catalog.TopNRequest, plan PlanFunc) (catalog.Table,
 	return &topNTable{schema: t.Schema, order: order, spec: &Spec{TopN: &r}, plan: plan, codec: t.Codec}, true, nil
 }
 
+var (
+	_ catalog.Table          = (*topNTable)(nil)
+	_ catalog.PartitionCodec = (*topNTable)(nil)
+)
+
 // topNTable is a provider table restricted to its first limit rows in
 // order. Immutable; safe for concurrent use.
 type topNTable struct {
