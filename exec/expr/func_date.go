@@ -140,6 +140,9 @@ func intervalFromNumber(v float64, unit string) (interval, bool) {
 	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e15 {
 		return interval{}, false
 	}
+	if f := unitMicros[unit]; f != 0 && math.Abs(v)*f > maxIntervalMicros {
+		return interval{}, false // beyond any DATETIME: NULL, as MySQL's overflow
+	}
 	r := int64(math.Round(v))
 	switch unit {
 	case "MICROSECOND":
@@ -208,6 +211,9 @@ func intervalFromString(s, unit string) (interval, bool) {
 		if err != nil || v > 1e12 {
 			return interval{}, false
 		}
+		if f := fieldMicros[f]; f != 0 && float64(v)*f > maxIntervalMicros {
+			return interval{}, false
+		}
 		switch f {
 		case 'Y':
 			iv.months += 12 * v
@@ -258,7 +264,14 @@ func addInterval(t time.Time, iv interval, sign int64) (time.Time, bool) {
 		t = time.Date(ny, nm, d, h, mi, s, t.Nanosecond(), time.UTC)
 	}
 	if iv.micros != 0 {
-		t = t.Add(time.Duration(sign*iv.micros) * time.Microsecond)
+		// Whole days first: a Duration (nanoseconds) overflows past 292
+		// years, which INTERVAL 1<<37 SECOND exceeds.
+		m := sign * iv.micros
+		days := m / 86400e6
+		if days > 4e6 || days < -4e6 {
+			return time.Time{}, false
+		}
+		t = t.AddDate(0, 0, int(days)).Add(time.Duration(m%86400e6) * time.Microsecond)
 	}
 	if y := t.Year(); y < 1 || y > 9999 {
 		return time.Time{}, false
@@ -1120,10 +1133,30 @@ func dateBuiltins() map[string]ScalarFunc {
 				return nil, nil, err
 			}
 			t, err := temporalOrString(args[1].Type(), true)
+			if u, _ := unitArg(args[0]); timeExtractUnit(u) {
+				switch c := classOf(args[1].Type()); {
+				case c == clsString || c == clsBinary:
+					t = nil // read as TIME or DATETIME text below
+				case isNumericClass(c):
+					t = TypeTime // numbers are hhmmss here
+				}
+			}
 			return []arrow.DataType{nil, t}, i64, err
 		},
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 			unit := strings.ToUpper(stringReader(a[0])(0))
+			if timeExtractUnit(unit) {
+				if c := classOf(a[1].DataType()); c == clsString || c == clsBinary || c == clsTime {
+					get := extractTimeReader(a[1])
+					return rowWiseInt64(kc, a[1:], func(i int) (int64, bool) {
+						p, ok := get(i)
+						if !ok {
+							return 0, false
+						}
+						return p.extract(unit), true
+					}), nil
+				}
+			}
 			get := timeReader(a[1])
 			return rowWiseInt64(kc, a[1:], func(i int) (int64, bool) {
 				t, ok := get(i)
@@ -1373,4 +1406,116 @@ func extractUnit(unit string, t time.Time) int64 {
 		return s*1e6 + us
 	}
 	return 0
+}
+
+// maxIntervalMicros bounds the microseconds of an INTERVAL: more than any
+// two DATETIMEs apart (about 12,700 years), so larger intervals are NULL
+// (MySQL: "datetime field overflow") instead of overflowing int64.
+const maxIntervalMicros = 4e17
+
+// unitMicros and fieldMicros are the microseconds of one unit (simple
+// units) or one field of a compound unit's text.
+var (
+	unitMicros  = map[string]float64{"MICROSECOND": 1, "SECOND": 1e6, "MINUTE": 60e6, "HOUR": 3600e6, "DAY": 86400e6, "WEEK": 7 * 86400e6}
+	fieldMicros = map[byte]float64{'D': 86400e6, 'h': 3600e6, 'm': 60e6, 's': 1e6}
+)
+
+// timeExtractUnit reports whether EXTRACT(unit FROM x) reads x as a TIME
+// (MySQL's get_time): every unit below a day, and DAY_HOUR...
+// DAY_MICROSECOND; YEAR, QUARTER, MONTH, WEEK, DAY and YEAR_MONTH read a
+// date.
+func timeExtractUnit(u string) bool {
+	switch u {
+	case "YEAR", "YEAR_MONTH", "QUARTER", "MONTH", "WEEK", "DAY":
+		return false
+	}
+	return true
+}
+
+// timeParts is a TIME split as MySQL's MYSQL_TIME holds it for EXTRACT:
+// days only from a datetime's day or a 'D hh:mm:ss' text, hours beyond 24
+// otherwise.
+type timeParts struct {
+	neg                 bool
+	day, h, mi, sec, us int64
+}
+
+func (p timeParts) extract(unit string) int64 {
+	var v int64
+	switch unit {
+	case "HOUR":
+		v = p.h
+	case "MINUTE":
+		v = p.mi
+	case "SECOND":
+		v = p.sec
+	case "MICROSECOND":
+		v = p.us
+	case "DAY_HOUR":
+		v = p.day*100 + p.h
+	case "DAY_MINUTE":
+		v = (p.day*100+p.h)*100 + p.mi
+	case "DAY_SECOND":
+		v = ((p.day*100+p.h)*100+p.mi)*100 + p.sec
+	case "DAY_MICROSECOND":
+		v = (((p.day*100+p.h)*100+p.mi)*100+p.sec)*1e6 + p.us
+	case "HOUR_MINUTE":
+		v = p.h*100 + p.mi
+	case "HOUR_SECOND":
+		v = (p.h*100+p.mi)*100 + p.sec
+	case "HOUR_MICROSECOND":
+		v = ((p.h*100+p.mi)*100+p.sec)*1e6 + p.us
+	case "MINUTE_SECOND":
+		v = p.mi*100 + p.sec
+	case "MINUTE_MICROSECOND":
+		v = (p.mi*100+p.sec)*1e6 + p.us
+	case "SECOND_MICROSECOND":
+		v = p.sec*1e6 + p.us
+	}
+	if p.neg {
+		v = -v
+	}
+	return v
+}
+
+// extractTimeReader reads TIME values or text as timeParts: datetime text
+// gives its day and clock, TIME text its 'D ' day prefix and clock.
+func extractTimeReader(a arrow.Array) func(i int) (timeParts, bool) {
+	split := func(us int64, day int64) timeParts {
+		p := timeParts{neg: us < 0, day: day}
+		if us < 0 {
+			us = -us
+		}
+		p.h, p.mi, p.sec, p.us = us/3600e6, us/60e6%60, us/1e6%60, us%1e6
+		return p
+	}
+	if a.DataType().ID() == arrow.TIME64 {
+		us := timeMicros(a)
+		return func(i int) (timeParts, bool) { return split(us(i), 0), true }
+	}
+	s := stringReader(a)
+	return func(i int) (timeParts, bool) {
+		txt := strings.TrimSpace(s(i))
+		if strings.Contains(txt, "-") && !strings.HasPrefix(txt, "-") || len(txt) >= 8 && !strings.Contains(txt, ":") {
+			if t, ok := parseDateTime(txt); ok {
+				return timeParts{day: int64(t.Day()), h: int64(t.Hour()), mi: int64(t.Minute()), sec: int64(t.Second()), us: int64(t.Nanosecond() / 1000)}, true
+			}
+		}
+		body := strings.TrimSpace(strings.TrimPrefix(txt, "-"))
+		if d, rest, ok := strings.Cut(body, " "); ok && strings.Contains(rest, ":") {
+			days, err := strconv.ParseInt(d, 10, 64)
+			us, ok := parseTimeValue(rest)
+			if err != nil || !ok || days < 0 {
+				return timeParts{}, false
+			}
+			p := split(us, days)
+			p.neg = strings.HasPrefix(txt, "-")
+			return p, true
+		}
+		us, ok := parseTimeValue(txt)
+		if !ok {
+			return timeParts{}, false
+		}
+		return split(us, 0), true
+	}
 }
