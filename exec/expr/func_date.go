@@ -1300,10 +1300,10 @@ func dateBuiltins() map[string]ScalarFunc {
 		"weekday":     datePartFn(false, func(t time.Time) int64 { return int64(t.Weekday()+6) % 7 }),
 		"dayofyear":   datePartFn(false, func(t time.Time) int64 { return int64(t.YearDay()) }),
 		"quarter":     datePartFn(false, func(t time.Time) int64 { return int64(t.Month()+2) / 3 }),
-		"hour":        datePartFn(true, func(t time.Time) int64 { return int64(t.Hour()) }),
-		"minute":      datePartFn(true, func(t time.Time) int64 { return int64(t.Minute()) }),
-		"second":      datePartFn(true, func(t time.Time) int64 { return int64(t.Second()) }),
-		"microsecond": datePartFn(true, func(t time.Time) int64 { return int64(t.Nanosecond() / 1000) }),
+		"hour":        timePart(datePartFn(true, func(t time.Time) int64 { return int64(t.Hour()) }), "HOUR"),
+		"minute":      timePart(datePartFn(true, func(t time.Time) int64 { return int64(t.Minute()) }), "MINUTE"),
+		"second":      timePart(datePartFn(true, func(t time.Time) int64 { return int64(t.Second()) }), "SECOND"),
+		"microsecond": timePart(datePartFn(true, func(t time.Time) int64 { return int64(t.Nanosecond() / 1000) }), "MICROSECOND"),
 		"week":        weekFn(true), "yearweek": weekFn(false),
 		"weekofyear": datePartFn(false, func(t time.Time) int64 { w, _ := calcWeek(t, weekMode(3)); return int64(w) }),
 		"last_day": dateMap(TypeDate, false, func(t time.Time) (time.Time, bool) {
@@ -1518,4 +1518,27 @@ func extractTimeReader(a arrow.Array) func(i int) (timeParts, bool) {
 		}
 		return split(us, 0), true
 	}
+}
+
+// timePart makes HOUR/MINUTE/SECOND/MICROSECOND read TIME values and text
+// as MySQL's get_time does (timeParts): HOUR('25:00:00') and HOUR(TIME
+// '838:00:00') are 25 and 838, not hours of a wrapped day; DATE and
+// DATETIME arguments keep fn's kernel.
+func timePart(fn ScalarFunc, unit string) ScalarFunc {
+	kernel := fn.Kernel
+	fn.Kernel = func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
+		if c := classOf(a[0].DataType()); c != clsString && c != clsBinary && c != clsTime {
+			return kernel(kc, a)
+		}
+		get := extractTimeReader(a[0])
+		return rowWiseInt64(kc, a, func(i int) (int64, bool) {
+			p, ok := get(i)
+			if !ok {
+				return 0, false
+			}
+			p.neg = false // HOUR(TIME '-01:00:00') is 1
+			return p.extract(unit), true
+		}), nil
+	}
+	return fn
 }
