@@ -38,6 +38,8 @@ func main() {
 	classes := flag.Int("classes", 25, "failure classes shown in the summary")
 	engine := flag.String("engine", "mysql", "engine name for skipif/onlyif")
 	slowest := flag.Int("slowest", 0, "show this many of each file's slowest records")
+	provider := flag.String("provider", "memory", "where the corpus's tables live: memory, or sqlite (pushdown into SQLite files under -tmp)")
+	tmp := flag.String("tmp", "", "directory for -provider sqlite files (default: the system's)")
 	leaks := flag.Bool("leaks", false, "check each file for unreleased Arrow memory (slow: records a stack per allocation)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	dump := flag.String("dump", "", "append every failure (file, line, SQL, expected, got) to this file")
@@ -81,7 +83,7 @@ func main() {
 		defer f.Close()
 		out = f
 	}
-	opts := slt.Options{Engine: *engine, Timeout: *timeout, DisableOptimizer: *noOpt, KeepSlowest: *slowest, CheckLeaks: *leaks}
+	opts := slt.Options{Engine: *engine, Timeout: *timeout, DisableOptimizer: *noOpt, KeepSlowest: *slowest, CheckLeaks: *leaks, Provider: *provider, TempDir: *tmp}
 	var total slt.FileReport
 	byClass := map[string]*class{}
 	for _, path := range files {

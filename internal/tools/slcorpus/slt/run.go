@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -15,6 +17,7 @@ import (
 	"github.com/quiverdb/quiver/errs"
 	"github.com/quiverdb/quiver/exec"
 	memsrc "github.com/quiverdb/quiver/sources/memory"
+	"github.com/quiverdb/quiver/sources/sqlite"
 )
 
 // Outcome is what happened to one record.
@@ -53,6 +56,14 @@ type Options struct {
 	// the bytes still held after each file (FileReport.LeakedBytes). It
 	// records a stack per allocation, which slows queries down severalfold.
 	CheckLeaks bool
+	// Provider holds the tables the file creates: "memory" (default; the
+	// engine's writable memory schema) or "sqlite" (a fresh SQLite file in
+	// TempDir per corpus file, so that filters, TopN and aggregates are
+	// pushed into SQLite: a differential test of pushdown).
+	Provider string
+	// TempDir is where "sqlite" puts its files (default os.TempDir()); each
+	// is removed when its corpus file is done.
+	TempDir string
 	// KeepSlowest is how many of the slowest records FileReport.Slowest
 	// keeps; 0 = none.
 	KeepSlowest int
@@ -91,7 +102,11 @@ func RunFile(ctx context.Context, path string, recs []Record, o Options) (rep Fi
 	rep.Path = path
 	root := catalog.NewRoot()
 	c := catalog.NewCatalog("corpus")
-	schema := memsrc.NewSchema("public")
+	schema, release, err := newSchema(o)
+	if err != nil {
+		return rep, err
+	}
+	defer release()
 	if err := c.AddSchema("public", schema); err != nil {
 		return rep, err
 	}
@@ -134,7 +149,7 @@ func RunFile(ctx context.Context, path string, recs []Record, o Options) (rep Fi
 		rep.Fail++
 		rep.Results = append(rep.Results, res)
 	}
-	schema.Release()
+	release()
 	if checked != nil && rep.Abandoned == 0 {
 		rep.LeakedBytes = int64(checked.CurrentAlloc())
 	}
@@ -155,6 +170,37 @@ func keepSlowest(ts []Timing, t Timing, n int) []Timing {
 		ts = ts[:n]
 	}
 	return ts
+}
+
+// newSchema makes the writable schema a file's tables live in; release
+// frees it (and may be called more than once).
+func newSchema(o Options) (catalog.Schema, func(), error) {
+	switch o.Provider {
+	case "", "memory":
+		s := memsrc.NewSchema("public")
+		var once sync.Once
+		return s, func() { once.Do(s.Release) }, nil
+	case "sqlite":
+		f, err := os.CreateTemp(o.TempDir, "slcorpus-*.db")
+		if err != nil {
+			return nil, nil, err
+		}
+		path := f.Name()
+		f.Close()
+		s, err := sqlite.OpenSchema(sqlite.Config{Path: path})
+		if err != nil {
+			os.Remove(path)
+			return nil, nil, err
+		}
+		var once sync.Once
+		return s, func() {
+			once.Do(func() {
+				s.Close()
+				os.Remove(path)
+			})
+		}, nil
+	}
+	return nil, nil, fmt.Errorf("unknown provider %q (want memory or sqlite)", o.Provider)
 }
 
 type outcome struct {

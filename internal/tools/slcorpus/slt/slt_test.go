@@ -173,6 +173,9 @@ func TestSortHashCompare(t *testing.T) {
 	if d := Compare(Record{Expected: []string{"1", "10", "3"}}, vals[:3]); d != "wrong value 3: expected [3] got [2]" {
 		t.Errorf("value compare: %s", d)
 	}
+	if _, err := RunFile(context.Background(), "x", nil, Options{Provider: "oracle"}); err == nil {
+		t.Error("unknown provider accepted")
+	}
 	if d := Compare(Record{Expected: []string{"1"}}, vals[:2]); !strings.Contains(d, "expected 1 got 2") {
 		t.Errorf("count compare: %s", d)
 	}
@@ -185,8 +188,9 @@ func TestRunFile(t *testing.T) {
 	}
 	// Fix the labeled query's expectation to the real hash of its values.
 	recs[6].Expected = []string{HashLine([]string{"0.333", "0.667", "NULL"})}
-	for _, noOpt := range []bool{false, true} {
-		rep, err := RunFile(context.Background(), "sample", recs, Options{DisableOptimizer: noOpt, Timeout: 5 * time.Second, CheckLeaks: true})
+	for _, o := range []Options{{}, {DisableOptimizer: true}, {Provider: "sqlite", TempDir: t.TempDir()}} {
+		o.Timeout, o.CheckLeaks = 5*time.Second, true
+		rep, err := RunFile(context.Background(), "sample", recs, o)
 		if err != nil {
 			t.Fatal(err)
 		}
