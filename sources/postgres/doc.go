@@ -88,7 +88,7 @@
 // provable superset: for x = 'lit', x <=> 'lit' and x IN ('l1', ...) the
 // filter is Inexact and PostgreSQL receives
 //
-//	octet_length(translate(x, $n, '')) = octet_length(x)
+//	((x) COLLATE "C" !~ $n)   -- $n: a bracket of \xhh-escaped ASCII characters
 //
 // which drops rows
 // containing an ASCII character that cannot occur in any string equal to
