@@ -58,6 +58,8 @@ func (c *exprCtx) bind(n ast.ExprNode) (expr.Expr, error) {
 	switch n := n.(type) {
 	case *test_driver.ValueExpr:
 		return valueLiteral(n)
+	case *outerValue:
+		return c.bindOuterValue(n) // subquery_exists.go
 	case *ast.ParenthesesExpr:
 		return c.bind(n.Expr)
 	case *ast.ColumnNameExpr:

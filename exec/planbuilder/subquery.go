@@ -277,6 +277,13 @@ func (c *exprCtx) bindInSubquery(n *ast.PatternInExpr) (expr.Expr, error) {
 func (c *exprCtx) inSubquery(probe expr.Expr, q ast.ResultSetNode) (expr.Expr, error) {
 	plan, err := c.planSubquery(q)
 	if err != nil {
+		if isCorrelatedForm(err) {
+			// Correlated, not a top-level WHERE condition: as COUNT(*)
+			// subqueries when it has that shape (subquery_exists.go).
+			if e, ok, err2 := c.bindInAsCounts(probe, q); ok {
+				return e, err2
+			}
+		}
 		return nil, err
 	}
 	if err := oneColumn(plan); err != nil {
