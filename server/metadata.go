@@ -19,7 +19,8 @@ import (
 // Their GetFlightInfo returns the command itself as the ticket (the answer
 // is cheap and computed at DoGet time).
 //
-// Table types are TABLE and VIEW; every catalog table is a TABLE today.
+// Table types are TABLE and VIEW: catalog tables are TABLEs, the views of
+// a catalog.ViewStore schema are VIEWs (views.go).
 
 const (
 	tableTypeTable = "TABLE"

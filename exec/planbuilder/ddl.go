@@ -149,6 +149,11 @@ func (s *stmtBuilder) buildInsert(n *ast.InsertStmt) (logical.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, isView, err := s.lookupView(name); err != nil {
+		return nil, err
+	} else if isView {
+		return nil, errs.NotImplementedf("the target table %s of the INSERT is a view; views are not insertable", name.Table)
+	}
 	t, err := s.resolveTable(name)
 	if err != nil {
 		return nil, err
