@@ -405,3 +405,40 @@ func TestRewriteDroppedTable(t *testing.T) {
 		t.Errorf("truncate of a dropped table: %v, want ErrNotFound", err)
 	}
 }
+
+// TestRewriteLargeTable rewrites a table whose inserted batches were split
+// at MaxBatchRows, so edits span several stored batches and partitions.
+func TestRewriteLargeTable(t *testing.T) {
+	mem := newMem(t)
+	per := qmem.MaxBatchRows + 1000
+	tbl := newTable(t, mem, 2, per) // ids 0..2*per-1, stored as 4 batches
+	total := 2 * per
+	n, err := tbl.Rewrite(context.Background(), func(_ context.Context, b arrow.RecordBatch) (catalog.BatchEdit, error) {
+		id := b.Column(0).(*array.Int64)
+		return catalog.BatchEdit{Delete: boolMask(mem, id.Len(), func(i int) *bool { return ptr(id.Value(i)%10 != 0) })}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (total + 9) / 10
+	if n != int64(total-want) {
+		t.Errorf("affected %d, want %d", n, total-want)
+	}
+	got := ids(t, tbl, mem)
+	if len(got) != want || got[0] != 0 || got[len(got)-1] != int64((total-1)/10*10) {
+		t.Errorf("%d ids left (first %d, last %d), want %d", len(got), got[0], got[len(got)-1], want)
+	}
+	for i, v := range got {
+		if v != int64(i*10) {
+			t.Fatalf("id %d at %d, want %d", v, i, i*10)
+		}
+	}
+	// Updating every row keeps the count and the order of storage.
+	n, err = tbl.Rewrite(context.Background(), addTen(mem))
+	if err != nil || n != int64(want) {
+		t.Fatalf("update all: %d, %v; want %d rows changed", n, err, want)
+	}
+	if st, _ := tbl.Statistics(context.Background()); st.NumRows.Value != int64(want) {
+		t.Errorf("NumRows %d, want %d", st.NumRows.Value, want)
+	}
+}
