@@ -282,15 +282,15 @@ func arithType(op Op, lt, rt arrow.DataType) (res, lTo, rTo arrow.DataType, ok b
 		switch op {
 		case OpAdd, OpSub:
 			s := max(ls, rs)
-			res = Decimal(max(lp-ls, rp-rs)+s+1, s)
+			res = decimalResult(max(lp-ls, rp-rs)+s+1, s)
 		case OpMul:
-			res = Decimal(lp+rp, min(ls+rs, MaxDecimalPrecision))
+			res = decimalResult(lp+rp, min(ls+rs, 30))
 		case OpDiv:
 			s := min(ls+4, 30)
-			res = Decimal(lp-ls+rs+s, s)
+			res = decimalResult(lp-ls+rs+s, s)
 		case OpMod:
 			s := max(ls, rs)
-			res = Decimal(max(lp-ls, rp-rs)+s, s)
+			res = decimalResult(max(lp-ls, rp-rs)+s, s)
 		case OpIntDiv:
 			res = TypeInt64
 		}
@@ -341,6 +341,12 @@ func NewBinary(op Op, l, r Expr) (Expr, error) {
 		return &Binary{Op: op, Left: cl, Right: cr, DataType: TypeBool}, nil
 	case op >= OpAdd && op <= OpMod:
 		l, r = hexAsNumber(l, TypeUint64), hexAsNumber(r, TypeUint64) // 0x10 + 1 = 17
+		if classOf(r.Type()) == clsDecimal {
+			l = narrowIntLiteral(l)
+		}
+		if classOf(l.Type()) == clsDecimal {
+			r = narrowIntLiteral(r)
+		}
 		res, lTo, rTo, ok := arithType(op, l.Type(), r.Type())
 		if !ok {
 			return nil, errs.Invalidf("operator %s cannot be applied to %s and %s in %s", op, TypeName(l.Type()), TypeName(r.Type()), what())

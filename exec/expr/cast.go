@@ -1389,3 +1389,43 @@ func saturateIntLiteral(e Expr, want arrow.DataType) Expr {
 	}
 	return e
 }
+
+// decimalResult is the DECIMAL(p,s) type of an arithmetic result. MySQL
+// keeps up to 65 digits; Quiver's Decimal128 holds 38, so a wider result
+// gives up fraction digits before integer digits (down to min(s, 6)):
+// DECIMAL(30,25) * 9999999999 is DECIMAL(38,23), not a DECIMAL(38,25)
+// that cannot hold its 15 integer digits.
+func decimalResult(p, s int32) arrow.DataType {
+	if p > MaxDecimalPrecision {
+		s = max(s-(p-MaxDecimalPrecision), min(s, 6))
+		p = MaxDecimalPrecision
+	}
+	return Decimal(p, s)
+}
+
+// narrowIntLiteral returns an integer literal as the DECIMAL of its own
+// digits (9999999999 → DECIMAL(10,0)), as MySQL sizes a literal, so that
+// DECIMAL arithmetic with it does not reserve 19 or 20 integer digits;
+// other expressions are returned as they are.
+func narrowIntLiteral(e Expr) Expr {
+	l, ok := e.(*Literal)
+	if !ok {
+		return e
+	}
+	var digits int32
+	var d decimal128.Num
+	switch v := l.Value.(type) {
+	case int64:
+		digits = int32(len(strconv.FormatInt(v, 10)))
+		if v < 0 {
+			digits--
+		}
+		d = decimal128.FromI64(v)
+	case uint64:
+		digits = int32(len(strconv.FormatUint(v, 10)))
+		d = decimal128.FromU64(v)
+	default:
+		return e
+	}
+	return &Literal{DataType: Decimal(digits, 0), Value: d}
+}

@@ -482,11 +482,22 @@ func builtins() map[string]ScalarFunc {
 			if !ok {
 				return nil, nil, fmt.Errorf("cannot compare %s with %s", TypeName(args[0]), TypeName(args[1]))
 			}
-			return []arrow.DataType{t, t}, t, nil
+			// MySQL: the result has the first argument's type
+			// (NULLIF(1, 1.1) is 1, NULLIF('01', 1) is '01'); only the
+			// comparison happens in the common type.
+			if classOf(args[0]) == clsNull {
+				return []arrow.DataType{t, t}, t, nil
+			}
+			return []arrow.DataType{nil, t}, args[0], nil
 		},
 		Kernel: func(kc KernelContext, a []arrow.Array) (arrow.Array, error) {
 			m := outLen(kc.N, a...)
-			eq, err := compareArrays(kc.Mem, OpEq, a[0], a[1], m)
+			cmp0, err := castDatum(kc.Mem, a[0], a[1].DataType())
+			if err != nil {
+				return nil, err
+			}
+			defer cmp0.Release()
+			eq, err := compareArrays(kc.Mem, OpEq, cmp0, a[1], m)
 			if err != nil {
 				return nil, err
 			}
