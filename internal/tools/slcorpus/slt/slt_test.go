@@ -249,3 +249,28 @@ func TestKeepSlowest(t *testing.T) {
 		t.Errorf("n=0 kept %v", got)
 	}
 }
+
+// A record that runs past the timeout fails with "timeout" and the file
+// goes on.
+func TestRunFileTimeout(t *testing.T) {
+	recs, err := Parse(`query I nosort
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000) SELECT COUNT(*) FROM r AS a, r AS b, r AS c WHERE a.n + b.n + c.n > 0
+----
+1000000000
+
+query I nosort
+SELECT 1
+----
+1
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := RunFile(context.Background(), "slow", recs, Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Run != 2 || rep.Pass != 1 || rep.Fail != 1 || !strings.Contains(rep.Results[0].Detail, "timeout") {
+		t.Fatalf("report %+v", rep)
+	}
+}
