@@ -166,6 +166,8 @@ func (t *Table) NumRows() int64 {
 // keep reading (their readers hold their own references); later opens fail.
 // Idempotent.
 func (t *Table) Release() {
+	t.wmu.Lock() // a running Rewrite or CreateIndex reads the batches unlocked
+	defer t.wmu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.released {
