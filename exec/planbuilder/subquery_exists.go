@@ -15,9 +15,10 @@ import (
 
 // A correlated [NOT] EXISTS that is not a top-level WHERE condition (inside
 // OR, CASE, the select list...) cannot become a semi-join (semijoin.go).
-// When its query is a plain SELECT (no GROUP BY, HAVING, aggregates, LIMIT,
-// window clause), EXISTS asks whether any row of its FROM satisfies its
-// WHERE, which is exactly
+// When its query is a plain SELECT (no HAVING, aggregates, OFFSET, window
+// clause; GROUP BY and LIMIT n >= 1 do not change whether a row exists),
+// EXISTS asks whether any row of its FROM satisfies its WHERE, which is
+// exactly
 //
 //	EXISTS (SELECT ... FROM f WHERE w)  ≡  (SELECT COUNT(*) FROM f WHERE w) > 0
 //
@@ -49,7 +50,19 @@ func existsCountQuery(q ast.ResultSetNode) *ast.SelectStmt {
 	}
 	cp := *st
 	cp.Distinct = false
-	if !plainSelect(&cp, false) || (st.OrderBy != nil && hasAggregate(st.OrderBy)) {
+	// LIMIT n (n >= 1) keeps a row if there is one; GROUP BY without
+	// HAVING makes a group if there is a row: neither changes EXISTS.
+	if cp.Limit != nil && cp.Limit.Offset == nil {
+		if n, err := limitValue(cp.Limit.Count); err == nil && n >= 1 {
+			cp.Limit = nil
+		}
+	}
+	if cp.GroupBy != nil && cp.Having == nil {
+		cp.GroupBy = nil
+		cp.Fields = &ast.FieldList{Fields: []*ast.SelectField{{Expr: ast.NewValueExpr(int64(1), "", "")}}}
+		cp.OrderBy = nil
+	}
+	if !plainSelect(&cp, false) || (cp.OrderBy != nil && hasAggregate(cp.OrderBy)) {
 		return nil
 	}
 	count := &ast.AggregateFuncExpr{F: ast.AggFuncCount, Args: []ast.ExprNode{ast.NewValueExpr(int64(1), "", "")}}
