@@ -134,6 +134,12 @@ func comparisonType(l, r arrow.DataType) (arrow.DataType, bool) {
 		return l, true
 	case isTemporalClass(rc) && (lc == clsString || lc == clsBinary):
 		return r, true
+	case isTemporalClass(lc) && isNumericClass(rc):
+		// MySQL reads the number as a date/time (DATE '2001-01-01' =
+		// 20010101 is 1; see numberToDateTime and numberToTime).
+		return l, true
+	case isTemporalClass(rc) && isNumericClass(lc):
+		return r, true
 	}
 	return nil, false
 }
@@ -481,12 +487,19 @@ func NewLike(x, pattern Expr, escape rune, negated bool) (Expr, error) {
 		escape = '\\'
 	}
 	var err error
+	// A binary operand (BINARY 'x', a VARBINARY column) makes the match
+	// bytewise and case-sensitive, as in MySQL: 'abc' LIKE BINARY 'ABC'
+	// is 0. Both sides are then VARBINARY.
+	strType := TypeString
+	if classOf(x.Type()) == clsBinary || classOf(pattern.Type()) == clsBinary {
+		strType = TypeBinary
+	}
 	toStr := func(e Expr) (Expr, error) {
-		switch classOf(e.Type()) {
-		case clsString, clsNull:
+		switch c := classOf(e.Type()); {
+		case c == clsNull, c == clsString && strType == TypeString, c == clsBinary:
 			return e, nil
 		}
-		return implicitCast(e, TypeString)
+		return implicitCast(e, strType)
 	}
 	if x, err = toStr(x); err != nil {
 		return nil, err

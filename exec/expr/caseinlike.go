@@ -533,6 +533,10 @@ func (ev *evaluator) evalLike(l *Like) (arrow.Array, error) {
 	}
 	vals := newBitmap(ev.mem, m)
 	out := vals.Bytes()
+	if x.DataType().ID() == arrow.BINARY || p.DataType().ID() == arrow.BINARY {
+		likeBinaryRows(m, vb, out, xr, pr, xs, ps, esc, l.Negated)
+		return makeBoolArray(m, validity, vals), nil
+	}
 	var matcher *likeMatcher
 	lastPat := ""
 	for i := 0; i < m; i++ {

@@ -1026,8 +1026,10 @@ func parseFloatPrefix(s string) float64 {
 		return 0
 	}
 	f, err := strconv.ParseFloat(p, 64)
-	if err != nil { // out of range: ParseFloat returns ±Inf with the error
-		return f
+	if err != nil && math.IsInf(f, 0) {
+		// Out of range: MySQL gives the largest DOUBLE ('1e400' →
+		// 1.7976931348623157e308, with a warning), never infinity.
+		return math.Copysign(math.MaxFloat64, f)
 	}
 	return f
 }

@@ -317,7 +317,14 @@ func formatFloat(v float64) string {
 	}
 	a := math.Abs(v)
 	if a != 0 && (a < 1e-15 || a >= 1e15) {
-		return strconv.FormatFloat(v, 'e', -1, 64)
+		// MySQL writes the exponent bare: 1e20, 1.5e-20 (Go: 1e+20, 1.5e-20).
+		m, e, _ := strings.Cut(strconv.FormatFloat(v, 'e', -1, 64), "e")
+		neg := strings.HasPrefix(e, "-")
+		e = strings.TrimLeft(strings.TrimLeft(e, "+-"), "0")
+		if neg {
+			e = "-" + e
+		}
+		return m + "e" + e
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
