@@ -149,7 +149,7 @@ func TestTotalRecordsWithoutIO(t *testing.T) {
 	f := newFixture(t, exec.Config{})
 	for sql, want := range map[string]int64{
 		"SELECT 1":                             1,
-		"DELETE FROM nums":                     -2, // not supported: skipped below
+		"LOCK TABLES nums READ":                -2, // not supported: skipped below
 		"SELECT count(*) FROM nums":            1,
 		"SELECT n FROM nums":                   -1,
 		"SELECT n FROM nums LIMIT 0":           0,
