@@ -26,7 +26,7 @@ type stmtState struct {
 	now   time.Time      // the statement's instant
 	loc   *time.Location // the session time zone (never nil)
 	mu    sync.Mutex
-	rands map[int64]*lockedRand
+	rands map[randKey]*lockedRand
 }
 
 type stmtKey struct{}
@@ -49,7 +49,7 @@ func WithStatementZone(ctx context.Context, now time.Time, loc *time.Location) c
 	if loc == nil {
 		loc = time.UTC
 	}
-	return context.WithValue(ctx, stmtKey{}, &stmtState{now: now.UTC(), loc: loc, rands: map[int64]*lockedRand{}})
+	return context.WithValue(ctx, stmtKey{}, &stmtState{now: now.UTC(), loc: loc, rands: map[randKey]*lockedRand{}})
 }
 
 // sessionZone is the statement's session time zone (UTC without one).
@@ -91,17 +91,26 @@ func statementNow(ctx context.Context) time.Time {
 	return time.Now().UTC().Truncate(time.Microsecond)
 }
 
-func statementRand(ctx context.Context, seed int64) *lockedRand {
+// randKey names one RAND(seed) sequence of a statement: each call site
+// has its own, as in MySQL (SELECT RAND(3), RAND(3) gives the same value
+// twice).
+type randKey struct {
+	call *Call
+	seed int64
+}
+
+func statementRand(ctx context.Context, call *Call, seed int64) *lockedRand {
 	st := statementOf(ctx)
 	if st == nil {
 		return &lockedRand{r: newMySQLRand(seed)}
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	r, ok := st.rands[seed]
+	k := randKey{call, seed}
+	r, ok := st.rands[k]
 	if !ok {
 		r = &lockedRand{r: newMySQLRand(seed)}
-		st.rands[seed] = r
+		st.rands[k] = r
 	}
 	return r
 }

@@ -238,7 +238,7 @@ func mathBuiltins() map[string]ScalarFunc {
 				if validAt(a[0], 0) {
 					seed = int64Vals(a[0])(0)
 				}
-				lr := statementRand(kc.Ctx, seed)
+				lr := statementRand(kc.Ctx, kc.Call, seed)
 				lr.mu.Lock()
 				for i := range out {
 					out[i] = lr.r.next()

@@ -26,6 +26,10 @@ type KernelContext struct {
 	// Result is the call's declared result type (Call.DataType); kernels
 	// whose output type depends on constant arguments build exactly it.
 	Result arrow.DataType
+	// Call is the call being evaluated (nil when a kernel runs outside an
+	// expression tree); it identifies the call site for state kept per
+	// statement, such as a RAND(seed) sequence. Kernels must not modify it.
+	Call *Call
 }
 
 // ScalarFunc describes one scalar SQL function: its arity, its type rule and
@@ -175,7 +179,7 @@ func (ev *evaluator) evalCall(c *Call) (arrow.Array, error) {
 			}
 		}
 	}
-	out, err := f.Kernel(KernelContext{Ctx: ev.ctx, Mem: ev.mem, N: m, Result: c.DataType}, args)
+	out, err := f.Kernel(KernelContext{Ctx: ev.ctx, Mem: ev.mem, N: m, Result: c.DataType, Call: c}, args)
 	if err != nil {
 		return nil, ev.wrap(c, err)
 	}
