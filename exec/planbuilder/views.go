@@ -52,18 +52,37 @@ func (s *stmtBuilder) lookupView(n catalog.Name) (catalog.ViewDef, bool, error) 
 	return vs.View(s.ctx, n.Table)
 }
 
-// buildViewQuery binds a view's SQL text as the view named key would see
-// it. The returned plan is unoptimized.
+// buildViewQuery binds a view's SQL text as the view named n sees it. The
+// returned plan is unoptimized.
 func (s *stmtBuilder) buildViewQuery(def catalog.ViewDef, n catalog.Name) (logical.Plan, error) {
+	sub, ctx, err := s.viewBuilder(def, n)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := sub.Build(ctx, NewParser(), def.SQL)
+	if err != nil {
+		return nil, err
+	}
+	switch plan.(type) {
+	case *logical.Rewrite, *logical.Command, *logical.Insert, *logical.CreateTable, *logical.DropTable, *logical.Explain:
+		return nil, errs.Invalidf("view '%s' is not a query", n)
+	}
+	return plan, nil
+}
+
+// viewBuilder returns the Builder and context a view's query binds with:
+// the view's schema current, `?` rejected, the view on the expansion chain
+// (recursion and depth are checked here).
+func (s *stmtBuilder) viewBuilder(def catalog.ViewDef, n catalog.Name) (*Builder, context.Context, error) {
 	key := strings.ToLower(n.String())
 	chain := viewChain(s.ctx)
 	for _, c := range chain {
 		if c == key {
-			return nil, errs.Invalidf("view '%s' contains view recursion", n)
+			return nil, nil, errs.Invalidf("view '%s' contains view recursion", n)
 		}
 	}
 	if len(chain) >= maxViewDepth {
-		return nil, errs.Exhaustedf("views nest deeper than %d levels at view '%s'", maxViewDepth, n)
+		return nil, nil, errs.Exhaustedf("views nest deeper than %d levels at view '%s'", maxViewDepth, n)
 	}
 	ctx := context.WithValue(s.ctx, viewChainKey{}, append(chain[:len(chain):len(chain)], key))
 	ctx = context.WithValue(ctx, paramsKey{}, (*Params)(nil)) // `?` has no meaning in a view
@@ -76,16 +95,7 @@ func (s *stmtBuilder) buildViewQuery(def catalog.ViewDef, n catalog.Name) (logic
 		opts.Schema = def.Schema
 	}
 	opts.Values = withoutANSIQuotes(opts.Values)
-	sub := &Builder{Root: s.b.Root, Options: opts, Limits: s.lim, Funcs: s.b.Funcs}
-	plan, err := sub.Build(ctx, NewParser(), def.SQL)
-	if err != nil {
-		return nil, err
-	}
-	switch plan.(type) {
-	case *logical.Rewrite, *logical.Command, *logical.Insert, *logical.CreateTable, *logical.DropTable, *logical.Explain:
-		return nil, errs.Invalidf("view '%s' is not a query", n)
-	}
-	return plan, nil
+	return &Builder{Root: s.b.Root, Options: opts, Limits: s.lim, Funcs: s.b.Funcs}, ctx, nil
 }
 
 // withoutANSIQuotes returns vals without ansi_quotes: stored view text is
@@ -170,7 +180,15 @@ func (s *stmtBuilder) buildCreateView(n *ast.CreateViewStmt) (logical.Plan, erro
 	// store it as three quoted parts again.
 	sql := strings.ReplaceAll(sb.String(), catalogSep, "`.`")
 	def := catalog.ViewDef{Name: name.Table, SQL: sql, Catalog: name.Catalog, Schema: name.Schema}
-	plan, err := s.buildViewQuery(def, name)
+	// The column names come from the query as written (an unnamed
+	// expression is named by its text, not by the stored canonical form);
+	// the stored text must then bind to as many columns.
+	sub, ctx, err := s.viewBuilder(def, name)
+	if err != nil {
+		return nil, err
+	}
+	vs0 := &stmtBuilder{b: sub, ctx: ctx, lim: s.lim, maxExprDepth: s.maxExprDepth}
+	plan, err := vs0.buildQuery(n.Select)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +203,13 @@ func (s *stmtBuilder) buildCreateView(n *ast.CreateViewStmt) (logical.Plan, erro
 		for _, f := range plan.Schema().Fields() {
 			cols = append(cols, f.Name)
 		}
+	}
+	stored, err := s.buildViewQuery(def, name)
+	if err != nil {
+		return nil, errs.Wrap(errKind(err), err, "CREATE VIEW %s: the stored form of the query does not bind", name.Table)
+	}
+	if stored.Schema().NumFields() != len(cols) {
+		return nil, errs.Internalf("CREATE VIEW %s: the stored query has %d columns, the query %d", name.Table, stored.Schema().NumFields(), len(cols))
 	}
 	def.Columns = cols
 	orReplace := n.OrReplace
