@@ -2,7 +2,6 @@ package operator
 
 import (
 	"context"
-	"errors"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -238,13 +237,15 @@ func markDiffering(ctx context.Context, old, new arrow.Array, out []bool) error 
 	defer nd.Release()
 	ne, err := compute.CallFunction(ctx, "not_equal", nil, od, nd)
 	if err != nil {
-		if errors.Is(err, arrow.ErrNotImplemented) || errors.Is(err, arrow.ErrInvalid) {
-			for i := range out {
-				out[i] = true
-			}
-			return nil
+		// A type arrow cannot compare: count every row as changed
+		// (the affected count may then exceed MySQL's, never the data).
+		if ctx.Err() != nil {
+			return errs.Wrap(errs.ErrUnavailable, ctx.Err(), "comparing updated values")
 		}
-		return errs.Wrap(errs.ErrInternal, err, "comparing updated values")
+		for i := range out {
+			out[i] = true
+		}
+		return nil
 	}
 	defer ne.Release()
 	arr, ok := ne.(*compute.ArrayDatum)

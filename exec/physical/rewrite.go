@@ -2,6 +2,7 @@ package physical
 
 import (
 	"context"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -239,7 +240,7 @@ func subqueryResult(sq RewriteSubqueryExec, batches []arrow.RecordBatch, resolve
 		}
 		for _, b := range batches {
 			if b.NumRows() > 0 {
-				return expr.LiteralAt(b.Column(0), 0), nil
+				return ownedLiteral(b.Column(0), 0), nil
 			}
 		}
 	case logical.SubqueryIn:
@@ -250,7 +251,7 @@ func subqueryResult(sq RewriteSubqueryExec, batches []arrow.RecordBatch, resolve
 		for _, b := range batches {
 			col := b.Column(0)
 			for i := 0; i < col.Len(); i++ {
-				items = append(items, expr.LiteralAt(col, i))
+				items = append(items, ownedLiteral(col, i))
 			}
 		}
 		in, err := expr.NewIn(resolve(sq.Probe), items, false)
@@ -260,4 +261,14 @@ func subqueryResult(sq RewriteSubqueryExec, batches []arrow.RecordBatch, resolve
 		return in, nil
 	}
 	return nil, errs.Internalf("subquery %s of kind %s", sq.Name, sq.Kind)
+}
+
+// ownedLiteral is expr.LiteralAt with string values copied: they must
+// outlive the batch, which is released before the rewrite runs.
+func ownedLiteral(a arrow.Array, i int) *expr.Literal {
+	l := expr.LiteralAt(a, i)
+	if str, ok := l.Value.(string); ok {
+		l.Value = strings.Clone(str)
+	}
+	return l
 }
