@@ -421,8 +421,11 @@ func arithDecimal(mem memory.Allocator, op Op, l, r arrow.Array, to *arrow.Decim
 		var res decimal256.Num
 		switch op {
 		case OpAdd, OpSub, OpMod:
-			a = a.Mul(pow10_256[to.Scale-lsc])
-			b = b.Mul(pow10_256[to.Scale-rsc])
+			// Work at the widest scale: a result narrower than an operand
+			// (decimalResult gives up fraction digits past 38) rounds below.
+			ws := max(to.Scale, lsc, rsc)
+			a = a.Mul(pow10_256[ws-lsc])
+			b = b.Mul(pow10_256[ws-rsc])
 			switch op {
 			case OpAdd:
 				res = a.Add(b)
@@ -435,6 +438,9 @@ func arithDecimal(mem memory.Allocator, op Op, l, r arrow.Array, to *arrow.Decim
 					continue
 				}
 				_, res = a.Div(b)
+			}
+			if ws > to.Scale {
+				res = roundHalfUp256(res, pow10_256[ws-to.Scale])
 			}
 		case OpMul:
 			res = a.Mul(b)
