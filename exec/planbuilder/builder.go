@@ -126,6 +126,8 @@ func (s *stmtBuilder) buildStmt(stmt ast.StmtNode) (logical.Plan, error) {
 		return s.buildCreateIndex(n)
 	case *ast.DropIndexStmt:
 		return s.buildDropIndex(n)
+	case *ast.AlterTableStmt:
+		return s.buildAlterTable(n)
 	case *ast.CreateViewStmt: // views.go
 		return s.buildCreateView(n)
 	case *ast.SetStmt:

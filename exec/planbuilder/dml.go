@@ -3,10 +3,12 @@ package planbuilder
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
 
 	"github.com/quiverdb/quiver/catalog"
 	"github.com/quiverdb/quiver/errs"
@@ -361,4 +363,111 @@ func readsTable(p logical.Plan, n catalog.Name) bool {
 		}
 	}
 	return false
+}
+
+// buildAlterTable binds the ALTER TABLE forms that only add or drop
+// secondary indexes (ADD {INDEX|KEY|UNIQUE} [name] (cols), DROP INDEX
+// name), as dumps and migration tools send them; every other ALTER TABLE
+// is ErrNotImplemented. The changes are checked together at plan time and
+// applied in order.
+func (s *stmtBuilder) buildAlterTable(n *ast.AlterTableStmt) (logical.Plan, error) {
+	name, t, ix, err := s.indexTable(n.Table)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := ix.Indexes(s.ctx)
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for _, d := range existing {
+		taken[strings.ToLower(d.Name)] = true
+	}
+	type change struct {
+		add      *catalog.IndexDef
+		drop     string
+		ifExists bool
+	}
+	var changes []change
+	var desc []string
+	for _, spec := range n.Specs {
+		switch {
+		case spec.Tp == ast.AlterTableDropIndex:
+			key := strings.ToLower(spec.Name)
+			if !taken[key] && !spec.IfExists {
+				return nil, errs.NotFoundf("can't DROP '%s'; check that column/key exists", spec.Name)
+			}
+			delete(taken, key)
+			changes = append(changes, change{drop: spec.Name, ifExists: spec.IfExists})
+			desc = append(desc, "drop "+spec.Name)
+		case spec.Tp == ast.AlterTableAddConstraint && spec.Constraint != nil && isIndexConstraint(spec.Constraint.Tp):
+			c := spec.Constraint
+			def := &catalog.IndexDef{Name: c.Name, Unique: c.Tp == ast.ConstraintUniq || c.Tp == ast.ConstraintUniqKey || c.Tp == ast.ConstraintUniqIndex}
+			for _, part := range c.Keys {
+				if part.Expr != nil || part.Column == nil {
+					return nil, errs.NotImplementedf("functional index parts are not supported; index columns")
+				}
+				found := ""
+				for _, f := range t.Schema().Fields() {
+					if strings.EqualFold(f.Name, part.Column.Name.O) {
+						found = f.Name
+						break
+					}
+				}
+				if found == "" {
+					return nil, errs.NotFoundf("key column '%s' doesn't exist in table", part.Column.Name.O)
+				}
+				def.Columns = append(def.Columns, found)
+			}
+			if len(def.Columns) == 0 {
+				return nil, errs.Invalidf("an index needs at least one column")
+			}
+			if def.Name == "" { // MySQL names it after its first column: c, c_2, c_3...
+				def.Name = def.Columns[0]
+				for i := 2; taken[strings.ToLower(def.Name)]; i++ {
+					def.Name = def.Columns[0] + "_" + strconv.Itoa(i)
+				}
+			}
+			if taken[strings.ToLower(def.Name)] {
+				return nil, errs.New(errs.ErrAlreadyExists, "duplicate key name '%s'", def.Name)
+			}
+			taken[strings.ToLower(def.Name)] = true
+			changes = append(changes, change{add: def})
+			desc = append(desc, "add "+def.Name+" ("+strings.Join(def.Columns, ", ")+")")
+		default:
+			return nil, errs.NotImplementedf("ALTER TABLE is supported only to ADD or DROP an INDEX/KEY/UNIQUE; %s", restoreSpec(spec))
+		}
+	}
+	return &logical.Command{Verb: "AlterTable", Object: name.String() + " " + strings.Join(desc, ", "),
+		Run: func(ctx context.Context) error {
+			for _, c := range changes {
+				var err error
+				if c.add != nil {
+					err = ix.CreateIndex(ctx, *c.add)
+				} else {
+					err = ix.DropIndex(ctx, c.drop, c.ifExists)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}}, nil
+}
+
+func isIndexConstraint(tp ast.ConstraintType) bool {
+	switch tp {
+	case ast.ConstraintKey, ast.ConstraintIndex, ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
+		return true
+	}
+	return false
+}
+
+// restoreSpec renders an ALTER TABLE clause for a message.
+func restoreSpec(spec *ast.AlterTableSpec) string {
+	var sb strings.Builder
+	if err := spec.Restore(format.NewRestoreCtx(format.DefaultRestoreFlags, &sb)); err != nil {
+		return "this clause"
+	}
+	return sb.String()
 }
