@@ -249,3 +249,47 @@ func (l *lister) tables(ctx context.Context, withTable bool, fn func(schema, nam
 	}
 	return nil
 }
+
+// views calls fn for every stored view (catalog.ViewStore schemas) of
+// every listed schema, in name order; like tables, schemas that fail to
+// list are skipped and cancellation is returned.
+func (l *lister) views(ctx context.Context, fn func(schema string, def catalog.ViewDef)) error {
+	names, err := l.schemas()
+	if err != nil {
+		return err
+	}
+	c, err := l.root.Catalog(l.catalog)
+	if err != nil {
+		return err
+	}
+	for _, sn := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s, err := c.Schema(sn)
+		if err != nil {
+			continue
+		}
+		vs, ok := s.(catalog.ViewStore)
+		if !ok {
+			continue
+		}
+		vns, err := vs.ViewNames(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue
+		}
+		for _, vn := range vns {
+			def, found, err := vs.View(ctx, vn)
+			if err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err == nil && found {
+				fn(sn, def)
+			}
+		}
+	}
+	return nil
+}

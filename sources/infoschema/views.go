@@ -71,7 +71,7 @@ var tablesView = &view{
 		nstr("ENGINE"), nint("TABLE_ROWS"), nstr("TABLE_COLLATION"), str("TABLE_COMMENT"),
 	}, nil),
 	rows: func(ctx context.Context, l *lister, b *array.RecordBuilder) error {
-		return l.tables(ctx, false, func(sn, tn string, _ catalog.Table) {
+		err := l.tables(ctx, false, func(sn, tn string, _ catalog.Table) {
 			typ, engine := "BASE TABLE", "Quiver"
 			if strings.EqualFold(sn, SchemaName) {
 				typ, engine = "SYSTEM VIEW", ""
@@ -81,17 +81,31 @@ var tablesView = &view{
 			// cheap.
 			appendRow(b, l.catalog, sn, tn, typ, nullIfEmpty(engine), nil, collation, "")
 		})
+		if err != nil {
+			return err
+		}
+		// Stored views follow the tables; as in MySQL they have no engine
+		// or collation.
+		return l.views(ctx, func(sn string, def catalog.ViewDef) {
+			appendRow(b, l.catalog, sn, def.Name, "VIEW", nil, nil, nil, "VIEW")
+		})
 	},
 }
 
-// viewsView is empty: Quiver has no SQL views, but tools query it.
+// viewsView lists the views of schemas that store them (CREATE VIEW),
+// with their SQL text as written. Views are read-only here
+// (IS_UPDATABLE NO: DML on a view is refused).
 var viewsView = &view{
 	name: "VIEWS",
 	schema: arrow.NewSchema([]arrow.Field{
 		str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("VIEW_DEFINITION"),
 		str("CHECK_OPTION"), str("IS_UPDATABLE"),
 	}, nil),
-	rows: func(context.Context, *lister, *array.RecordBuilder) error { return nil },
+	rows: func(ctx context.Context, l *lister, b *array.RecordBuilder) error {
+		return l.views(ctx, func(sn string, def catalog.ViewDef) {
+			appendRow(b, l.catalog, sn, def.Name, def.SQL, "NONE", "NO")
+		})
+	},
 }
 
 var columnsView = &view{
