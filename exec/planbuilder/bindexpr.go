@@ -413,7 +413,7 @@ func valueLiteral(v *test_driver.ValueExpr) (expr.Expr, error) {
 	case test_driver.KindBytes:
 		return &expr.Literal{DataType: arrow.BinaryTypes.Binary, Value: append([]byte(nil), v.GetBytes()...)}, nil
 	case test_driver.KindBinaryLiteral:
-		return &expr.Literal{DataType: arrow.BinaryTypes.Binary, Value: []byte(v.GetBinaryLiteral())}, nil
+		return expr.NewHexLiteral(v.GetBinaryLiteral()), nil
 	case test_driver.KindMysqlDecimal:
 		return decimalLiteral(v.GetMysqlDecimal().String())
 	}
