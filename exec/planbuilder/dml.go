@@ -251,21 +251,8 @@ func (s *stmtBuilder) buildCreateIndex(n *ast.CreateIndexStmt) (logical.Plan, er
 		return nil, err
 	}
 	def := catalog.IndexDef{Name: n.IndexName, Unique: n.KeyType == ast.IndexKeyTypeUnique}
-	for _, part := range n.IndexPartSpecifications {
-		if part.Expr != nil || part.Column == nil {
-			return nil, errs.NotImplementedf("functional index parts are not supported; index columns")
-		}
-		found := ""
-		for _, f := range t.Schema().Fields() {
-			if strings.EqualFold(f.Name, part.Column.Name.O) {
-				found = f.Name
-				break
-			}
-		}
-		if found == "" {
-			return nil, errs.NotFoundf("key column '%s' doesn't exist in table", part.Column.Name.O)
-		}
-		def.Columns = append(def.Columns, found)
+	if def.Columns, err = indexColumns(t.Schema(), n.IndexPartSpecifications); err != nil {
+		return nil, err
 	}
 	ifNotExists := n.IfNotExists
 	return &logical.Command{Verb: "CreateIndex", Object: n.IndexName + " ON " + name.String() + " (" + strings.Join(def.Columns, ", ") + ")",
@@ -403,22 +390,11 @@ func (s *stmtBuilder) buildAlterTable(n *ast.AlterTableStmt) (logical.Plan, erro
 		case spec.Tp == ast.AlterTableAddConstraint && spec.Constraint != nil && isIndexConstraint(spec.Constraint.Tp):
 			c := spec.Constraint
 			def := &catalog.IndexDef{Name: c.Name, Unique: c.Tp == ast.ConstraintUniq || c.Tp == ast.ConstraintUniqKey || c.Tp == ast.ConstraintUniqIndex}
-			for _, part := range c.Keys {
-				if part.Expr != nil || part.Column == nil {
-					return nil, errs.NotImplementedf("functional index parts are not supported; index columns")
-				}
-				found := ""
-				for _, f := range t.Schema().Fields() {
-					if strings.EqualFold(f.Name, part.Column.Name.O) {
-						found = f.Name
-						break
-					}
-				}
-				if found == "" {
-					return nil, errs.NotFoundf("key column '%s' doesn't exist in table", part.Column.Name.O)
-				}
-				def.Columns = append(def.Columns, found)
+			cols, err := indexColumns(t.Schema(), c.Keys)
+			if err != nil {
+				return nil, err
 			}
+			def.Columns = cols
 			if len(def.Columns) == 0 {
 				return nil, errs.Invalidf("an index needs at least one column")
 			}
@@ -470,4 +446,28 @@ func restoreSpec(spec *ast.AlterTableSpec) string {
 		return "this clause"
 	}
 	return sb.String()
+}
+
+// indexColumns resolves an index's key parts to the table's column names
+// (case-insensitively, in key order). Functional parts are NotImplemented;
+// an unknown column is NotFound, in MySQL's words.
+func indexColumns(schema *arrow.Schema, parts []*ast.IndexPartSpecification) ([]string, error) {
+	cols := make([]string, 0, len(parts))
+	for _, part := range parts {
+		if part.Expr != nil || part.Column == nil {
+			return nil, errs.NotImplementedf("functional index parts are not supported; index columns")
+		}
+		found := ""
+		for _, f := range schema.Fields() {
+			if strings.EqualFold(f.Name, part.Column.Name.O) {
+				found = f.Name
+				break
+			}
+		}
+		if found == "" {
+			return nil, errs.NotFoundf("key column '%s' doesn't exist in table", part.Column.Name.O)
+		}
+		cols = append(cols, found)
+	}
+	return cols, nil
 }

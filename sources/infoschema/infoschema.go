@@ -207,10 +207,10 @@ func (l *lister) schemas() ([]string, error) {
 	return out, nil
 }
 
-// tables calls fn for every table of every listed schema, in name order.
-// Schemas or tables that fail to list or resolve are skipped (see the
-// package comment); cancellation is returned.
-func (l *lister) tables(ctx context.Context, withTable bool, fn func(schema, name string, t catalog.Table)) error {
+// eachSchema calls fn for every listed schema that resolves, in name
+// order. Schemas that fail to resolve are skipped (see the package
+// comment); cancellation, checked before each schema, is returned.
+func (l *lister) eachSchema(ctx context.Context, fn func(name string, s catalog.Schema)) error {
 	names, err := l.schemas()
 	if err != nil {
 		return err
@@ -223,73 +223,51 @@ func (l *lister) tables(ctx context.Context, withTable bool, fn func(schema, nam
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		s, err := c.Schema(sn)
-		if err != nil {
-			continue
+		if s, err := c.Schema(sn); err == nil {
+			fn(sn, s)
 		}
+	}
+	return ctx.Err()
+}
+
+// tables calls fn for every table of every listed schema, in name order.
+// Tables that fail to list or resolve are skipped; cancellation is
+// returned.
+func (l *lister) tables(ctx context.Context, withTable bool, fn func(schema, name string, t catalog.Table)) error {
+	return l.eachSchema(ctx, func(sn string, s catalog.Schema) {
 		tns, err := s.TableNames(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			continue
+			return
 		}
 		for _, tn := range tns {
 			var t catalog.Table
 			if withTable {
 				if t, err = s.Table(ctx, tn); err != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
 					continue
 				}
 			}
 			fn(sn, tn, t)
 		}
-	}
-	return nil
+	})
 }
 
 // views calls fn for every stored view (catalog.ViewStore schemas) of
-// every listed schema, in name order; like tables, schemas that fail to
-// list are skipped and cancellation is returned.
+// every listed schema, in name order; views that fail to list are skipped
+// and cancellation is returned.
 func (l *lister) views(ctx context.Context, fn func(schema string, def catalog.ViewDef)) error {
-	names, err := l.schemas()
-	if err != nil {
-		return err
-	}
-	c, err := l.root.Catalog(l.catalog)
-	if err != nil {
-		return err
-	}
-	for _, sn := range names {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		s, err := c.Schema(sn)
-		if err != nil {
-			continue
-		}
+	return l.eachSchema(ctx, func(sn string, s catalog.Schema) {
 		vs, ok := s.(catalog.ViewStore)
 		if !ok {
-			continue
+			return
 		}
 		vns, err := vs.ViewNames(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			continue
+			return
 		}
 		for _, vn := range vns {
-			def, found, err := vs.View(ctx, vn)
-			if err != nil && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err == nil && found {
+			if def, found, err := vs.View(ctx, vn); err == nil && found {
 				fn(sn, def)
 			}
 		}
-	}
-	return nil
+	})
 }
