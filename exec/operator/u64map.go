@@ -65,66 +65,50 @@ func (m *u64Map) slot(k uint64) uint64 {
 
 // insertNew places a key known to be absent (val is value + 1).
 func (m *u64Map) insertNew(k uint64, val int32) {
+	*m.probe(k) = u64Slot{key: k, val: val}
+	m.n++
+}
+
+// probe returns the slot holding k, or the empty slot where k belongs.
+func (m *u64Map) probe(k uint64) *u64Slot {
 	mask := uint64(len(m.slots) - 1)
 	for i := m.slot(k); ; i = (i + 1) & mask {
-		if m.slots[i].val == 0 {
-			m.slots[i] = u64Slot{key: k, val: val}
-			m.n++
-			return
+		if s := &m.slots[i]; s.val == 0 || s.key == k {
+			return s
 		}
 	}
 }
 
 // get returns k's value and whether k is present.
 func (m *u64Map) get(k uint64) (int32, bool) {
-	mask := uint64(len(m.slots) - 1)
-	for i := m.slot(k); ; i = (i + 1) & mask {
-		s := m.slots[i]
-		if s.val == 0 {
-			return 0, false
-		}
-		if s.key == k {
-			return s.val - 1, true
-		}
-	}
+	s := m.probe(k)
+	return s.val - 1, s.val != 0
 }
 
 // put sets k's value to v (v >= 0) and returns the previous value and
 // whether there was one.
 func (m *u64Map) put(k uint64, v int32) (int32, bool) {
-	mask := uint64(len(m.slots) - 1)
-	for i := m.slot(k); ; i = (i + 1) & mask {
-		s := &m.slots[i]
-		if s.val == 0 {
-			s.key, s.val = k, v+1
-			m.n++
-			m.grow()
-			return 0, false
-		}
-		if s.key == k {
-			prev := s.val - 1
-			s.val = v + 1
-			return prev, true
-		}
+	s := m.probe(k)
+	prev, had := s.val-1, s.val != 0
+	s.key, s.val = k, v+1
+	if !had {
+		m.n++
+		m.grow()
 	}
+	return prev, had
 }
 
 // getOrPut returns k's value, or stores v for an absent k and returns
 // (v, false).
 func (m *u64Map) getOrPut(k uint64, v int32) (int32, bool) {
-	mask := uint64(len(m.slots) - 1)
-	for i := m.slot(k); ; i = (i + 1) & mask {
-		s := &m.slots[i]
-		if s.val == 0 {
-			s.key, s.val = k, v+1
-			m.n++
-			m.grow()
-			return v, false
-		}
-		if s.key == k {
-			return s.val - 1, true
-		}
+	s := m.probe(k)
+	if s.val != 0 {
+		return s.val - 1, true
 	}
+	s.key, s.val = k, v+1
+	m.n++
+	m.grow()
+	return v, false
 }
 
 // grow doubles the table once it is three quarters full.
