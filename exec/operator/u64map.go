@@ -81,21 +81,25 @@ func (m *u64Map) probe(k uint64) *u64Slot {
 
 // get returns k's value and whether k is present.
 func (m *u64Map) get(k uint64) (int32, bool) {
-	s := m.probe(k)
-	return s.val - 1, s.val != 0
+	if s := m.probe(k); s.val != 0 {
+		return s.val - 1, true
+	}
+	return 0, false
 }
 
 // put sets k's value to v (v >= 0) and returns the previous value and
 // whether there was one.
 func (m *u64Map) put(k uint64, v int32) (int32, bool) {
 	s := m.probe(k)
-	prev, had := s.val-1, s.val != 0
-	s.key, s.val = k, v+1
-	if !had {
-		m.n++
-		m.grow()
+	if s.val != 0 {
+		prev := s.val - 1
+		s.val = v + 1
+		return prev, true
 	}
-	return prev, had
+	s.key, s.val = k, v+1
+	m.n++
+	m.grow()
+	return 0, false
 }
 
 // getOrPut returns k's value, or stores v for an absent k and returns
