@@ -16,10 +16,15 @@
 //     recovered, logged with a stack as bugs and returned as Internal.
 //   - Sessions carry typed options (session.go): catalog, schema,
 //     ansi_quotes, time_zone (NOW(), FROM_UNIXTIME, UNIX_TIMESTAMP run in
-//     it), query_timeout (enforced, timeout.go),
+//     it), query_timeout (enforced, timeout.go), cte_max_recursion_depth,
 //     allow_view_types; SQL SET/USE reach the same options.
 //   - Bulk ingest (ingest.go) streams an upload into one atomic Insert.
-//   - Keys come from catalog.KeysProvider tables (keys.go).
+//   - Keys come from catalog.KeysProvider tables (keys.go); GetTables lists
+//     stored views (catalog.ViewStore) as type VIEW beside the tables
+//     (views.go).
+//   - DDL and DML (CREATE/DROP, INSERT, UPDATE, DELETE, TRUNCATE, views,
+//     indexes) answer DoPutCommandStatementUpdate with the engine's
+//     affected-row count, and also run as queries returning that count.
 //   - Result schemas carry Flight SQL column metadata (colmeta.go) and are
 //     identical at prepare time, in FlightInfo and in the DoGet stream.
 package server
